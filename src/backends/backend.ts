@@ -1,0 +1,33 @@
+/**
+ * What the platform needs from wherever containers run: start one for a function of a bundle,
+ * and stop it. The local backend runs OS processes; a Kubernetes backend will run pods.
+ */
+export interface ContainerSpec {
+  /** Unique id, used in socket names and logs. */
+  id: string;
+  /** The function's name in the manifest. */
+  functionName: string;
+  bundle: string;
+  env: Record<string, string>;
+  cwd: string;
+  /** Each line the container writes, with its stream. */
+  onLog(line: string, stream: "stdout" | "stderr"): void;
+}
+
+export interface ContainerHandle {
+  readonly id: string;
+  /** Unix socket the container serves the gateway on. */
+  readonly socket: string;
+  readonly pid: number;
+  /** Settles when the container's process has exited, for whatever reason. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Lets in-flight work finish for up to `graceMs`, runs `exit` hooks, then kills what is left. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface Backend {
+  /** Resolves once the container serves; rejects with the container's one-line reason. */
+  start(spec: ContainerSpec): Promise<ContainerHandle>;
+  /** Stops every container this backend started. */
+  close(): Promise<void>;
+}

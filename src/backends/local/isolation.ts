@@ -1,0 +1,18 @@
+/**
+ * Whether containers can get their own network namespace here (`unshare --net`, needs root or
+ * user namespaces). Without it, containers share the host's loopback.
+ */
+import { spawnSync } from "node:child_process";
+
+let cached: boolean | undefined;
+
+export function netnsAvailable(): boolean {
+  if (cached === undefined) {
+    if (process.env["WHARF_NO_NETNS"] === "1") cached = false;
+    else {
+      const probe = spawnSync("unshare", ["--net", "--", "ip", "link", "set", "lo", "up"], { stdio: "ignore", timeout: 5000 });
+      cached = probe.status === 0;
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,79 @@
+/**
+ * Bundles a user's app file into one content-addressed ESM file with esbuild: dependencies
+ * inlined, native addons left external, `wharf` resolved to this SDK.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { build, type BuildFailure, type Message } from "esbuild";
+import { WharfError } from "../sdk/errors.ts";
+
+export interface Bundle {
+  /** Absolute path of the bundle file. */
+  path: string;
+  /** SHA-256 of the bundle's contents (hex). */
+  hash: string;
+  /** Absolute paths of the source files that went in: what a watcher watches. */
+  inputs: string[];
+}
+
+// CommonJS dependencies (Express, Koa…) call require() on Node built-ins; an ESM bundle needs one.
+const REQUIRE_SHIM = `import { createRequire as __wharfCreateRequire } from "node:module"; const require = __wharfCreateRequire(import.meta.url);`;
+
+/** Native addons and optional native accelerators: never inlined. */
+const NATIVE = ["*.node", "better-sqlite3", "bufferutil", "utf-8-validate", "fsevents"];
+
+export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle> {
+  const file = resolve(entry);
+  if (!existsSync(file)) throw new WharfError("FILE_NOT_FOUND", `${entry}: no such file. Pass the path of your app file, e.g. wharf serve examples/hello.ts.`);
+  let result;
+  try {
+    result = await build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      external: NATIVE,
+      alias: { wharf: sdkPath },
+      banner: { js: REQUIRE_SHIM },
+      logLevel: "silent",
+      absWorkingDir: dirname(file),
+    });
+  } catch (err) {
+    throw new WharfError("BUILD_FAILED", formatBuildError(err), { cause: err });
+  }
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new WharfError("BUILD_FAILED", `${entry}: esbuild produced no output`, { kind: "system" });
+  const hash = createHash("sha256").update(output.contents).digest("hex");
+  // Beside the project's node_modules, so external packages resolve from the bundle's location.
+  const dir = join(projectRoot(file), "node_modules", ".cache", "wharf");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${hash.slice(0, 16)}.mjs`);
+  if (!existsSync(path)) writeFileSync(path, output.contents);
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.includes("node_modules"))
+    .map((p) => resolve(dirname(file), p));
+  return { path, hash, inputs };
+}
+
+function projectRoot(file: string): string {
+  let dir = dirname(file);
+  for (;;) {
+    if (existsSync(join(dir, "package.json")) || existsSync(join(dir, "node_modules"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(file);
+    dir = parent;
+  }
+}
+
+function formatBuildError(err: unknown): string {
+  const errors = (err as Partial<BuildFailure>).errors;
+  const first: Message | undefined = errors?.[0];
+  if (first === undefined) return err instanceof Error ? err.message : String(err);
+  const where = first.location === null ? "" : `${relative(process.cwd(), first.location.file) || first.location.file}:${first.location.line}:${first.location.column + 1}: `;
+  const more = (errors?.length ?? 1) > 1 ? ` (and ${(errors?.length ?? 1) - 1} more)` : "";
+  return `${where}${first.text}${more}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * Loads a bundle in a separate checker process (the runtime agent in `--check` mode) and returns
+ * its manifest, or the app's one-line problem. Nothing else changes until this passes.
+ */
+import { spawn } from "node:child_process";
+import { WharfError } from "../sdk/errors.ts";
+import { parseManifest } from "../control/manifest-schema.ts";
+import type { Manifest } from "../runtime/manifest.ts";
+
+const MARK = "WHARF_MANIFEST ";
+const ERROR_MARK = "WHARF_ERROR ";
+
+export function checkBundle(agentPath: string, bundle: string, cwd: string, timeoutMs = 20_000): Promise<Manifest> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [agentPath, "--check", bundle], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const line = stdout.split("\n").find((l) => l.startsWith(MARK));
+      if (code === 0 && line !== undefined) {
+        try {
+          resolve(parseManifest(JSON.parse(line.slice(MARK.length))));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+        return;
+      }
+      const reason = code === null ? `the app did not load within ${timeoutMs / 1000}s (does its top level wait on something?)` : (stderr.split("\n").find((l) => l.startsWith(ERROR_MARK))?.slice(ERROR_MARK.length) ?? lastLine(stderr));
+      reject(new WharfError("APP_INVALID", reason || `the app failed to load (exit code ${code})`));
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1) ?? "";
+}

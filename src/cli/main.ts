@@ -1,0 +1,64 @@
+/**
+ * The `wharf` command: parses flags and dispatches. Exit 0 on success, 1 with a one-line reason
+ * on a user error, 2 on bad usage.
+ */
+import { parseArgs } from "node:util";
+import { WharfError } from "../sdk/errors.ts";
+import { createOutput } from "./output.ts";
+import { serve } from "./serve.ts";
+
+const USAGE = `usage: wharf <command> [options]
+
+commands:
+  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost]
+      bundle FILE, serve every endpoint on an embedded gateway, reload on save`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const out = createOutput();
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "serve": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            port: { type: "string", default: "8000" },
+            host: { type: "string", default: "127.0.0.1" },
+            domain: { type: "string", default: "localhost" },
+          },
+        });
+        const file = positionals[0];
+        if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
+        const port = Number(values.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
+        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase() }, out);
+        return 0;
+      }
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        out.info(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+      out.error(err.message);
+      out.info(USAGE);
+      return 2;
+    }
+    if (err instanceof WharfError && err.kind === "user") {
+      out.error(err.message);
+      return 1;
+    }
+    out.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return 1;
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

@@ -1,0 +1,136 @@
+/**
+ * `wharf serve FILE`: bundle, check, start every endpoint on an embedded gateway, print their
+ * URLs, stream container logs, reload on save (the last good version keeps serving when a save
+ * is broken) and stop everything on Ctrl-C.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import { LocalBackend } from "../backends/local/local-backend.ts";
+import { bundleApp } from "../build/bundle.ts";
+import { checkBundle } from "../build/check.ts";
+import { planEndpoints } from "../control/plan.ts";
+import { Version } from "../control/version.ts";
+import { Gateway } from "../gateway/gateway.ts";
+import { buildRouteTable } from "../gateway/route-table.ts";
+import { WharfError } from "../sdk/errors.ts";
+import type { Output } from "./output.ts";
+import { AGENT_PATH, SDK_PATH } from "./paths.ts";
+
+export interface ServeOptions {
+  file: string;
+  port: number;
+  host: string;
+  domain: string;
+}
+
+const DRAIN_GRACE_MS = 30_000;
+
+export async function serve(options: ServeOptions, out: Output): Promise<void> {
+  const cwd = process.cwd();
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
+  const gateway = new Gateway({ verify: () => false });
+  let current: Version | undefined;
+  let inputs: string[] = [];
+
+  const load = async (): Promise<Version> => {
+    const bundle = await bundleApp(options.file, SDK_PATH);
+    inputs = bundle.inputs;
+    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd);
+    const planned = planEndpoints(manifest, { dev: true, baseDomain: options.domain });
+    const version = new Version({
+      backend,
+      bundle: bundle.path,
+      cwd,
+      manifest,
+      planned,
+      onLog: (fn, line, stream) => out.log(fn, line, stream),
+      onEvent: (m) => out.info(m),
+    });
+    await version.start();
+    const built = buildRouteTable(options.domain, version.endpoints);
+    if ("conflicts" in built) throw new WharfError("ADDRESS_INVALID", built.conflicts.join("; "));
+    gateway.setRoutes(built.table);
+    return version;
+  };
+
+  const port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
+    throw new WharfError("PORT_IN_USE", err.code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use: pick another with --port` : `cannot listen on ${options.host}:${options.port}: ${err.message}`);
+  });
+  const shutdown = async (): Promise<void> => {
+    watcher.close();
+    await gateway.close();
+    await current?.stop(2000);
+    await backend.close();
+  };
+  try {
+    current = await load();
+  } catch (err) {
+    await gateway.close();
+    await backend.close();
+    throw err;
+  }
+  printEndpoints(current, options.domain, port, out);
+
+  let reloading = false;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = true;
+    out.info(`↻ ${basename(options.file)} changed, reloading…`);
+    try {
+      const next = await load();
+      const old = current;
+      current = next;
+      printEndpoints(next, options.domain, port, out);
+      void old?.stop(DRAIN_GRACE_MS);
+    } catch (err) {
+      out.error(`reload failed, still serving the last good version: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      reloading = false;
+      watcher.update(inputs);
+      if (again) {
+        again = false;
+        void reload();
+      }
+    }
+  };
+  const watcher = watchInputs(inputs, () => void reload());
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      out.info("stopping…");
+      void shutdown().then(resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+function printEndpoints(version: Version, domain: string, port: number, out: Output): void {
+  const suffix = port === 80 ? "" : `:${port}`;
+  for (const endpoint of version.endpoints) {
+    out.success(`web function ${endpoint.name} => http://${endpoint.label}.${domain}${suffix}`);
+  }
+}
+
+/** Watches the directories of the bundle's inputs (editors replace files, which breaks file watches). */
+function watchInputs(initial: string[], onChange: () => void) {
+  let watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const update = (files: string[]): void => {
+    for (const w of watchers) w.close();
+    const names = new Set(files);
+    watchers = [...new Set(files.map((f) => dirname(f)))].map((dir) =>
+      watch(dir, (_event, filename) => {
+        if (filename === null || !names.has(`${dir}/${filename}`)) return;
+        clearTimeout(timer);
+        timer = setTimeout(onChange, 80);
+      }),
+    );
+  };
+  update(initial);
+  return { update, close: () => { clearTimeout(timer); for (const w of watchers) w.close(); } };
+}

@@ -1,0 +1,47 @@
+/**
+ * From a manifest to the endpoints a gateway serves: labels resolved (defaults, `-dev`,
+ * validation), custom domains checked, and duplicates refused with both claimants named.
+ */
+import { WharfError } from "../sdk/errors.ts";
+import { domainProblem, resolveLabel } from "../gateway/labels.ts";
+import { buildRouteTable } from "../gateway/route-table.ts";
+import type { EndpointManifest, FunctionManifest, Manifest } from "../runtime/manifest.ts";
+
+export interface PlannedEndpoint {
+  name: string;
+  label: string;
+  customDomains: string[];
+  fn: FunctionManifest;
+  endpoint: EndpointManifest;
+}
+
+export function planEndpoints(manifest: Manifest, opts: { dev: boolean; baseDomain: string }): PlannedEndpoint[] {
+  const planned: PlannedEndpoint[] = [];
+  const problems: string[] = [];
+  for (const fn of manifest.functions) {
+    for (const endpoint of fn.endpoints) {
+      const result = resolveLabel({
+        app: manifest.app,
+        fn: fn.name,
+        method: endpoint.method ?? undefined,
+        explicit: endpoint.label ?? undefined,
+        dev: opts.dev,
+      });
+      if ("problem" in result) {
+        problems.push(`label ${JSON.stringify(endpoint.label)} of ${endpoint.name} is invalid: ${result.problem}; use 1..63 of [a-z0-9-], not starting or ending with '-'`);
+        continue;
+      }
+      for (const domain of endpoint.customDomains) {
+        const problem = domainProblem(domain);
+        if (problem !== undefined) problems.push(`custom domain ${JSON.stringify(domain)} of ${endpoint.name} is invalid: ${problem}`);
+      }
+      planned.push({ name: endpoint.name, label: result.label, customDomains: endpoint.customDomains, fn, endpoint });
+    }
+  }
+  if (problems.length === 0) {
+    const built = buildRouteTable(opts.baseDomain, planned);
+    if ("conflicts" in built) problems.push(...built.conflicts.map((c) => `${c}: give one of them another label or domain`));
+  }
+  if (problems.length > 0) throw new WharfError("ADDRESS_INVALID", problems.join("; "));
+  return planned;
+}

@@ -1,0 +1,142 @@
+/**
+ * The runtime agent: the program every container runs. Started idle (a standby runtime), it
+ * waits for a `start` message, imports the app bundle, starts the function's container state and
+ * serves the gateway over a Unix socket. `agent --check BUNDLE` instead prints the app's manifest
+ * (or its one-line problem, exit 1): the checker the CLI runs before anything changes.
+ */
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { pathToFileURL } from "node:url";
+import { startContainer, type Container } from "./container.ts";
+import { loadApp } from "./load.ts";
+import { ENDPOINT_HEADER, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
+
+const MANIFEST_MARK = "WHARF_MANIFEST ";
+const ERROR_MARK = "WHARF_ERROR ";
+
+async function importApp(bundle: string) {
+  const mod = (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
+  return loadApp(mod);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function check(bundle: string): Promise<void> {
+  try {
+    const app = await importApp(bundle);
+    process.stdout.write(`${MANIFEST_MARK}${JSON.stringify(app.manifest)}\n`);
+    process.exit(0);
+  } catch (err) {
+    if (!(err instanceof Error && err.name === "WharfError")) process.stderr.write(`${err instanceof Error ? (err.stack ?? "") : ""}\n`);
+    process.stderr.write(`${ERROR_MARK}${messageOf(err).split("\n")[0]}\n`);
+    process.exit(1);
+  }
+}
+
+function send(message: FromAgent): void {
+  process.send?.(message);
+}
+
+/** Pays the first-touch costs (Request, Response, URL parsing) before a container is needed. */
+function warm(): void {
+  const request = new Request("http://warm.localhost/?a=1", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+  void request.text();
+  void new Response("{}", { headers: { "content-type": "application/json" } }).text();
+}
+
+class Agent {
+  private server: Server | undefined;
+  private container: Container | undefined;
+  private inFlight = 0;
+  private stopping = false;
+
+  async start(message: StartMessage): Promise<void> {
+    Object.assign(process.env, message.env);
+    if (process.env["WHARF_NETNS"] === "1") execFileSync("ip", ["link", "set", "lo", "up"]);
+    const app = await importApp(message.bundle);
+    const fn = app.functions.find((f) => f.manifest.name === message.function);
+    if (fn === undefined) throw new Error(`function ${message.function} is not in the bundle`);
+    this.container = await startContainer(fn);
+    const container = this.container;
+    const only = container.endpoints.size === 1 ? [...container.endpoints.values()][0] : undefined;
+    const pick = (req: IncomingMessage) => {
+      const key = req.headers[ENDPOINT_HEADER];
+      stripEndpointHeader(req);
+      return typeof key === "string" ? (container.endpoints.get(key) ?? only) : only;
+    };
+    const server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
+      const endpoint = pick(req);
+      if (endpoint === undefined) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("wharf: no such endpoint in this container\n");
+        return;
+      }
+      this.inFlight++;
+      res.once("close", () => this.inFlight--);
+      endpoint.listener(req, res);
+    });
+    server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
+      const endpoint = pick(req);
+      if (endpoint?.upgrade === undefined) socket.destroy();
+      else endpoint.upgrade(req, socket, head);
+    });
+    rmSync(message.socket, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(message.socket, resolve);
+    });
+    this.server = server;
+    send({ type: "ready" });
+  }
+
+  async stop(graceMs: number): Promise<never> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.server?.close();
+      this.server?.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      try {
+        await this.container?.shutdown();
+      } catch (err) {
+        console.error(`exit hook failed: ${messageOf(err)}`);
+      }
+    }
+    process.exit(0);
+  }
+}
+
+function stripEndpointHeader(req: IncomingMessage): void {
+  delete req.headers[ENDPOINT_HEADER];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === ENDPOINT_HEADER) {
+      req.rawHeaders.splice(i, 2);
+      break;
+    }
+  }
+}
+
+function serveAgent(): void {
+  const agent = new Agent();
+  warm();
+  process.on("message", (message: ToAgent) => {
+    if (message.type === "start") {
+      agent.start(message).catch((err: unknown) => {
+        send({ type: "failed", message: messageOf(err).split("\n")[0] ?? "" });
+        if (!(err instanceof Error && err.name === "WharfError")) console.error(err);
+        setTimeout(() => process.exit(1), 50);
+      });
+    } else if (message.type === "stop") void agent.stop(message.graceMs);
+  });
+  // The platform went away (crash, kill -9): stop rather than linger as an orphan.
+  process.on("disconnect", () => void agent.stop(1000));
+  process.on("SIGTERM", () => void agent.stop(5000));
+  process.on("SIGINT", () => { /* the CLI's Ctrl-C reaches the whole group; the CLI stops us itself */ });
+  send({ type: "idle" });
+}
+
+const [, , mode, bundle] = process.argv;
+if (mode === "--check" && bundle !== undefined) void check(bundle);
+else serveAgent();

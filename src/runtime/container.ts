@@ -1,0 +1,109 @@
+/**
+ * One container's serving state: the class instance (if any), `enter` hooks, then each
+ * endpoint's factory or handler adapted to a Node request listener, and `exit` hooks at the end.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
+import { WharfError } from "../sdk/errors.ts";
+import type { EndpointContext, FetchApp, NodeApp } from "../sdk/types.ts";
+import { factoryResultProblem, isThenable } from "./factory-check.ts";
+import { createFastapiHandler } from "./fastapi.ts";
+import type { LoadedEndpoint, LoadedFunction } from "./load.ts";
+import { relayTo, waitForPort } from "./web-server.ts";
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface ServingEndpoint {
+  name: string;
+  listener: NodeListener;
+  upgrade?: UpgradeListener;
+}
+
+export interface Container {
+  /** Endpoints by method name (classes) or the function's name. */
+  endpoints: Map<string, ServingEndpoint>;
+  shutdown(): Promise<void>;
+}
+
+type Callable = (...args: unknown[]) => unknown;
+
+export async function startContainer(fn: LoadedFunction): Promise<Container> {
+  const instance = fn.registration.kind === "class" ? construct(fn) : undefined;
+  for (const hook of fn.hooks.enter) await callMethod(instance, hook);
+  const endpoints = new Map<string, ServingEndpoint>();
+  const closers: (() => void)[] = [];
+  for (const endpoint of fn.endpoints) {
+    const serving = await serveEndpoint(endpoint, instance, closers);
+    endpoints.set(endpoint.manifest.method ?? endpoint.manifest.name, serving);
+  }
+  return {
+    endpoints,
+    async shutdown() {
+      for (const close of closers) close();
+      for (const hook of fn.hooks.exit) await callMethod(instance, hook);
+    },
+  };
+}
+
+function construct(fn: LoadedFunction): object {
+  const Class = fn.registration.target as new () => object;
+  return new Class();
+}
+
+async function callMethod(instance: object | undefined, method: string): Promise<void> {
+  const value = (instance as Record<string, unknown> | undefined)?.[method];
+  if (typeof value === "function") await (value as Callable).call(instance);
+}
+
+async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefined, closers: (() => void)[]): Promise<ServingEndpoint> {
+  const { manifest, spec } = endpoint;
+  const call: Callable = (...args) => endpoint.fn.apply(instance, args);
+  const name = manifest.name;
+  switch (spec.kind) {
+    case "fastapi": {
+      const handler = createFastapiHandler(spec, (input, ctx: EndpointContext) => call(input, ctx), { name });
+      return { name, listener: fetchListener(handler) };
+    }
+    case "asgi": {
+      const app = checkedFactoryResult(spec.kind, name, call()) as FetchApp;
+      const fetch = typeof app === "function" ? app : app.fetch.bind(app);
+      return { name, listener: fetchListener(fetch) };
+    }
+    case "wsgi": {
+      const app = checkedFactoryResult(spec.kind, name, call()) as NodeApp;
+      return { name, listener: await nodeListener(app) };
+    }
+    case "webServer": {
+      const result = call();
+      if (isThenable(result)) throw new WharfError("FACTORY_INVALID", factoryResultProblem(spec.kind, name, result) ?? "");
+      const port = manifest.port ?? 0;
+      await waitForPort(name, port, manifest.startupTimeout ?? 5);
+      const relay = relayTo(port);
+      closers.push(relay.close);
+      return { name, listener: relay.listener, upgrade: relay.upgrade };
+    }
+  }
+}
+
+function checkedFactoryResult(kind: "asgi" | "wsgi", name: string, value: unknown): unknown {
+  const problem = factoryResultProblem(kind, name, value);
+  if (problem !== undefined) throw new WharfError("FACTORY_RESULT_INVALID", problem);
+  return value;
+}
+
+function fetchListener(fetch: (request: Request) => Response | Promise<Response>): NodeListener {
+  const listener = getRequestListener((request) => fetch(request));
+  return (req, res) => void listener(req, res);
+}
+
+async function nodeListener(app: NodeApp): Promise<NodeListener> {
+  if (typeof app === "function") return (req, res) => void app(req, res);
+  if ("callback" in app) {
+    const callback = app.callback();
+    return (req, res) => void callback(req, res);
+  }
+  await app.ready();
+  return (req, res) => void app.routing(req, res);
+}

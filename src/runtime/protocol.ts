@@ -1,0 +1,32 @@
+/**
+ * Messages between a backend and the runtime agent of a container, over Node's IPC channel.
+ * An agent starts idle (a standby runtime), is told which function of which bundle to serve,
+ * and reports when it serves or why it cannot.
+ */
+export interface StartMessage {
+  type: "start";
+  /** Absolute path of the app bundle (ESM). */
+  bundle: string;
+  /** The function or class name, as in the manifest. */
+  function: string;
+  /** Unix socket path the agent serves the gateway on. */
+  socket: string;
+  /** Extra environment, applied before the bundle is imported. */
+  env: Record<string, string>;
+}
+
+export interface StopMessage {
+  type: "stop";
+  /** Milliseconds in-flight requests get before the agent exits anyway. */
+  graceMs: number;
+}
+
+export type ToAgent = StartMessage | StopMessage;
+
+export type FromAgent =
+  | { type: "idle" }
+  | { type: "ready" }
+  | { type: "failed"; message: string };
+
+/** The header the gateway uses to name the endpoint (class method) a request is for. */
+export const ENDPOINT_HEADER = "x-wharf-endpoint";
