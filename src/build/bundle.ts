@@ -36,6 +36,8 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
       platform: "node",
       format: "esm",
       target: "node20",
+      // esbuild renames shadowed function expressions (hello → hello2); names are part of the contract.
+      keepNames: true,
       external: NATIVE,
       alias: { wharf: sdkPath },
       banner: { js: REQUIRE_SHIM },

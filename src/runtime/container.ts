@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { WharfError } from "../sdk/errors.ts";
 import type { EndpointContext, FetchApp, NodeApp } from "../sdk/types.ts";
-import { factoryResultProblem, isThenable } from "./factory-check.ts";
+import { factoryResultProblem, isPromise } from "./factory-check.ts";
 import { createFastapiHandler } from "./fastapi.ts";
 import type { LoadedEndpoint, LoadedFunction } from "./load.ts";
 import { relayTo, waitForPort } from "./web-server.ts";
@@ -77,7 +77,7 @@ async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefi
     }
     case "webServer": {
       const result = call();
-      if (isThenable(result)) throw new WharfError("FACTORY_INVALID", factoryResultProblem(spec.kind, name, result) ?? "");
+      if (isPromise(result)) throw new WharfError("FACTORY_INVALID", factoryResultProblem(spec.kind, name, result) ?? "");
       const port = manifest.port ?? 0;
       await waitForPort(name, port, manifest.startupTimeout ?? 5);
       const relay = relayTo(port);

@@ -2,6 +2,7 @@
  * The factory rules of SPEC §1.3 (asgiApp, wsgiApp, webServer): synchronous, no parameters.
  * Checked on the function's source because `fn.length` ignores defaulted and rest parameters.
  */
+import { types } from "node:util";
 import type { WebKind } from "../sdk/spec.ts";
 
 const DECORATOR: Record<WebKind, string> = {
@@ -40,7 +41,7 @@ export function factoryProblem(kind: WebKind, name: string, fn: unknown): string
 /** The problem with what a factory returned, or undefined when it is an app of the right kind. */
 export function factoryResultProblem(kind: WebKind, name: string, value: unknown): string | undefined {
   const dec = DECORATOR[kind];
-  if (isThenable(value)) {
+  if (isPromise(value)) {
     return `${dec} function ${name} returned a Promise: the factory must be synchronous and return the app itself, e.g. ${CORRECT_FORM[kind]}`;
   }
   if (kind === "asgi" && !isFetchApp(value)) {
@@ -52,8 +53,12 @@ export function factoryResultProblem(kind: WebKind, name: string, value: unknown
   return undefined;
 }
 
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+/**
+ * A real Promise only: Fastify instances and itty-router routers are thenables (itty's Proxy even
+ * answers every property), so a `then` check would refuse good apps — and awaiting them hangs.
+ */
+export function isPromise(value: unknown): value is Promise<unknown> {
+  return types.isPromise(value);
 }
 
 function isFetchApp(value: unknown): boolean {

@@ -112,6 +112,9 @@ function loadEndpoint(name: string, method: string | null, spec: WebSpec, fn: (.
   if (spec.kind === "fastapi" && (spec.method === undefined || !HTTP_METHODS.includes(spec.method))) {
     throw new WharfError("METHOD_INVALID", `fastapiEndpoint ${name} has method ${JSON.stringify(spec.method)}: use one of ${HTTP_METHODS.join(", ")}.`);
   }
+  if (spec.kind === "fastapi" && spec.body !== undefined && ["GET", "DELETE", "HEAD"].includes(spec.method ?? "GET")) {
+    throw new WharfError("BODY_ON_GET", `fastapiEndpoint ${name} has a body schema but method ${spec.method ?? "GET"}, which takes its input from the query: use query: for ${spec.method ?? "GET"}, or method: "POST" for a JSON body.`);
+  }
   if (spec.kind === "webServer" && (!Number.isInteger(spec.port) || (spec.port ?? 0) < 1 || (spec.port ?? 0) > 65535)) {
     throw new WharfError("PORT_INVALID", `webServer ${name} has port ${JSON.stringify(spec.port)}: use an integer 1..65535, e.g. webServer(8000).`);
   }

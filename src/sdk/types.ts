@@ -105,9 +105,12 @@ export type NoParameters<F> = F extends (...args: infer A) => unknown
   ? A extends [] ? (number extends A["length"] ? never : unknown) : never
   : never;
 
-/** `unknown` when `F` is synchronous (does not return a Promise), else `never`. */
+/**
+ * `unknown` when `F` is synchronous (does not return a Promise), else `never`. `Promise`, not
+ * `PromiseLike`: a Fastify instance is thenable yet a perfectly good synchronous result.
+ */
 export type Synchronous<F> = F extends (...args: never[]) => infer T
-  ? (T extends PromiseLike<unknown> ? never : unknown)
+  ? (T extends Promise<unknown> ? never : unknown)
   : never;
 
 /**

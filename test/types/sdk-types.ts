@@ -3,6 +3,7 @@
  * `@ts-expect-error` fails the build if the mistake below it ever stops being a type error.
  */
 import express from "express";
+import Fastify from "fastify";
 import { Hono } from "hono";
 import { z } from "zod";
 import * as wharf from "wharf";
@@ -70,3 +71,6 @@ new wharf.App("types-ok");
 export const nested = app.function()(
   wharf.fastapiEndpoint({ method: "POST", body: Item, deps: { n: () => 2 } })((item, ctx) => item.price * ctx.deps.n),
 );
+
+// A Fastify instance is thenable, yet a synchronous factory returning one is correct.
+export const okFastify = app.function()(wharf.wsgiApp()(function create() { return Fastify(); }));
