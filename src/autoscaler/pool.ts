@@ -1,7 +1,7 @@
 /**
  * The pool of one function: its live containers with their in-flight counts. A request takes the
- * least-loaded container under `maxInputs`, or waits in FIFO order until one frees up. (Scaling
- * decisions come from the autoscaler policy; this is the bookkeeping it drives.)
+ * least-loaded container under `maxInputs`, or waits in a bounded FIFO queue until one frees up.
+ * The scaler watches the pool (through `onPressure`) and adds or removes containers.
  */
 import { Client } from "undici";
 import type { ContainerHandle } from "../backends/backend.ts";
@@ -11,21 +11,42 @@ export interface Member {
   /** A keep-alive HTTP/1.1 client on the container's Unix socket. */
   readonly client: Client;
   inFlight: number;
+  /** When the container last became idle (ms since epoch). */
+  idleSince: number;
   draining: boolean;
 }
+
+/** The queue is at its limit: answer 503 with Retry-After. */
+export class QueueFullError extends Error {}
+/** The function cannot get a container (it keeps crashing): answer 503. */
+export class UnavailableError extends Error {}
+/** This pool's version was replaced while the request waited: route it again. */
+export class RetiredError extends Error {}
 
 interface Waiter {
   resolve(member: Member): void;
   reject(err: Error): void;
 }
 
+export interface PoolTotals {
+  requests: number;
+  rejected: number;
+}
+
 export class Pool {
   readonly members: Member[] = [];
+  readonly totals: PoolTotals = { requests: 0, rejected: 0 };
   private readonly queue: Waiter[] = [];
-  /** Set when the function cannot get a container: queued and new requests fail with it. */
-  private unavailable: Error | undefined;
+  private unavailable: UnavailableError | undefined;
+  private retired = false;
 
-  constructor(readonly name: string, private readonly maxInputs: number) {}
+  constructor(
+    readonly name: string,
+    private readonly maxInputs: number,
+    private readonly maxQueue: number,
+    /** Called when queued work appears, so the scaler can start containers. */
+    private readonly onPressure: () => void = () => {},
+  ) {}
 
   get queued(): number {
     return this.queue.length;
@@ -40,6 +61,7 @@ export class Pool {
       handle,
       client: new Client("http://container", { socketPath: handle.socket, keepAliveTimeout: 30_000, pipelining: 1 }),
       inFlight: 0,
+      idleSince: Date.now(),
       draining: false,
     };
     this.members.push(member);
@@ -48,45 +70,64 @@ export class Pool {
     return member;
   }
 
-  /** Takes a member out of rotation; in-flight requests finish. */
+  /** Takes a member out of rotation; its in-flight requests finish. */
   remove(member: Member): void {
     member.draining = true;
     const i = this.members.indexOf(member);
     if (i !== -1) this.members.splice(i, 1);
   }
 
-  /** Waits for a container with a free input slot. Rejects when `signal` aborts or the function is unavailable. */
+  /** Waits for a container with a free input slot; rejects when `signal` aborts, the queue is full or the function is unavailable. */
   acquire(signal: AbortSignal): Promise<Member> {
-    if (this.unavailable !== undefined) return Promise.reject(this.unavailable);
+    if (this.retired) return Promise.reject(new RetiredError(this.name));
+    if (this.unavailable !== undefined && this.members.length === 0) return Promise.reject(this.unavailable);
     const member = this.pick();
     if (member !== undefined) {
-      member.inFlight++;
+      this.take(member);
       return Promise.resolve(member);
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (m) => { signal.removeEventListener("abort", onAbort); resolve(m); },
-        reject: (e) => { signal.removeEventListener("abort", onAbort); reject(e); },
-      };
+    if (this.queue.length >= this.maxQueue) {
+      this.totals.rejected++;
+      return Promise.reject(new QueueFullError(`${this.name} has ${this.queue.length} requests queued (the limit)`));
+    }
+    const queued = new Promise<Member>((resolve, reject) => {
       const onAbort = (): void => {
         const i = this.queue.indexOf(waiter);
         if (i !== -1) this.queue.splice(i, 1);
         reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
       };
+      const waiter: Waiter = {
+        resolve: (m) => { signal.removeEventListener("abort", onAbort); resolve(m); },
+        reject: (e) => { signal.removeEventListener("abort", onAbort); reject(e); },
+      };
       signal.addEventListener("abort", onAbort, { once: true });
       this.queue.push(waiter);
     });
+    this.onPressure();
+    return queued;
   }
 
   release(member: Member): void {
     member.inFlight--;
+    if (member.inFlight === 0) member.idleSince = Date.now();
     this.drainQueue();
   }
 
-  /** Fails every queued request and every new one with `err` until a container is added. */
-  fail(err: Error): void {
+  /** Fails every queued request, and new ones while no container runs, with `err`. */
+  fail(err: UnavailableError): void {
     this.unavailable = err;
     for (const waiter of this.queue.splice(0)) waiter.reject(err);
+  }
+
+  /** The version is replaced: queued requests (none of them sent yet) go to the new version. */
+  retire(): void {
+    this.retired = true;
+    for (const waiter of this.queue.splice(0)) waiter.reject(new RetiredError(this.name));
+  }
+
+  private take(member: Member): void {
+    member.inFlight++;
+    this.totals.requests++;
   }
 
   private pick(): Member | undefined {
@@ -102,7 +143,7 @@ export class Pool {
     while (this.queue.length > 0) {
       const member = this.pick();
       if (member === undefined) return;
-      member.inFlight++;
+      this.take(member);
       this.queue.shift()?.resolve(member);
     }
   }

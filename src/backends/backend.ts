@@ -10,6 +10,8 @@ export interface ContainerSpec {
   bundle: string;
   env: Record<string, string>;
   cwd: string;
+  /** Memory limit in MiB, enforced where the backend can; null for none. */
+  memoryMiB: number | null;
   /** Each line the container writes, with its stream. */
   onLog(line: string, stream: "stdout" | "stderr"): void;
 }
@@ -21,11 +23,15 @@ export interface ContainerHandle {
   readonly pid: number;
   /** Settles when the container's process has exited, for whatever reason. */
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Why the container died, when the backend knows better than the exit status (e.g. over its memory limit). */
+  exitReason?(): string | undefined;
   /** Lets in-flight work finish for up to `graceMs`, runs `exit` hooks, then kills what is left. */
   stop(graceMs: number): Promise<void>;
 }
 
 export interface Backend {
+  /** Whether each container has its own network (so several can bind one webServer port). */
+  readonly networkIsolation: boolean;
   /** Resolves once the container serves; rejects with the container's one-line reason. */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
   /** Stops every container this backend started. */

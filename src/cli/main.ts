@@ -10,7 +10,7 @@ import { serve } from "./serve.ts";
 const USAGE = `usage: wharf <command> [options]
 
 commands:
-  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost]
+  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000]
       bundle FILE, serve every endpoint on an embedded gateway, reload on save`;
 
 class UsageError extends Error {}
@@ -28,13 +28,16 @@ async function main(argv: string[]): Promise<number> {
             port: { type: "string", default: "8000" },
             host: { type: "string", default: "127.0.0.1" },
             domain: { type: "string", default: "localhost" },
+            "max-queue": { type: "string", default: "1000" },
           },
         });
         const file = positionals[0];
         if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
         const port = Number(values.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
-        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase() }, out);
+        const maxQueue = Number(values["max-queue"]);
+        if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new UsageError(`--max-queue ${values["max-queue"]} is not a count`);
+        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue }, out);
         return 0;
       }
       case undefined:

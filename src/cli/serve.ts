@@ -21,6 +21,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   domain: string;
+  /** Requests allowed to wait per function beyond its containers' capacity (then 503). */
+  maxQueue: number;
 }
 
 const DRAIN_GRACE_MS = 30_000;
@@ -28,7 +30,7 @@ const DRAIN_GRACE_MS = 30_000;
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
-  const gateway = new Gateway({ verify: () => false });
+  const gateway = new Gateway({ verify: () => false, status: () => ({ versions: current === undefined ? [] : [current.status()] }) });
   let current: Version | undefined;
   let inputs: string[] = [];
 
@@ -43,6 +45,8 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       cwd,
       manifest,
       planned,
+      maxQueue: options.maxQueue,
+      graceMs: DRAIN_GRACE_MS,
       onLog: (fn, line, stream) => out.log(fn, line, stream),
       onEvent: (m) => out.info(m),
     });
@@ -59,7 +63,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const shutdown = async (): Promise<void> => {
     watcher.close();
     await gateway.close();
-    await current?.stop(2000);
+    await current?.stop("shutdown", 2000);
     await backend.close();
   };
   try {
@@ -85,7 +89,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       const old = current;
       current = next;
       printEndpoints(next, options.domain, port, out);
-      void old?.stop(DRAIN_GRACE_MS);
+      void old?.stop("reload");
     } catch (err) {
       out.error(`reload failed, still serving the last good version: ${err instanceof Error ? err.message : String(err)}`);
     } finally {

@@ -3,7 +3,7 @@
  * validation), custom domains checked, and duplicates refused with both claimants named.
  */
 import { WharfError } from "../sdk/errors.ts";
-import { domainProblem, resolveLabel } from "../gateway/labels.ts";
+import { domainProblem, RESERVED_LABEL, resolveLabel } from "../gateway/labels.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import type { EndpointManifest, FunctionManifest, Manifest } from "../runtime/manifest.ts";
 
@@ -27,6 +27,10 @@ export function planEndpoints(manifest: Manifest, opts: { dev: boolean; baseDoma
         explicit: endpoint.label ?? undefined,
         dev: opts.dev,
       });
+      if ("label" in result && result.label === RESERVED_LABEL) {
+        problems.push(`label "${RESERVED_LABEL}" of ${endpoint.name} is reserved for the platform's own pages: pick another label`);
+        continue;
+      }
       if ("problem" in result) {
         problems.push(`label ${JSON.stringify(endpoint.label)} of ${endpoint.name} is invalid: ${result.problem}; use 1..63 of [a-z0-9-], not starting or ending with '-'`);
         continue;

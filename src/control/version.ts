@@ -1,12 +1,12 @@
 /**
- * One running version of an app: a pool per function with its containers, and the gateway
- * endpoints that point at them. A new version starts fully before the route table flips to it;
- * the old one then drains and stops.
+ * One running version of an app: a scaler (pool + policy loop) per function, and the gateway
+ * endpoints that point at them. A new version starts its first containers before the route
+ * table flips to it; the old one then drains and stops.
  */
-import { Pool, type Member } from "../autoscaler/pool.ts";
-import type { Backend, ContainerHandle } from "../backends/backend.ts";
+import { Scaler, type StopReason } from "../autoscaler/scaler.ts";
+import type { Backend } from "../backends/backend.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
-import type { FunctionManifest, Manifest } from "../runtime/manifest.ts";
+import type { Manifest } from "../runtime/manifest.ts";
 import type { PlannedEndpoint } from "./plan.ts";
 
 export interface VersionOptions {
@@ -15,6 +15,10 @@ export interface VersionOptions {
   cwd: string;
   manifest: Manifest;
   planned: PlannedEndpoint[];
+  /** Requests allowed to wait per function beyond its containers' capacity. */
+  maxQueue: number;
+  /** Milliseconds in-flight requests get when their container stops. */
+  graceMs: number;
   /** Container log lines, by function name. */
   onLog(fn: string, line: string, stream: "stdout" | "stderr"): void;
   /** Lifecycle events worth a log line (container started, stopped, crashed). */
@@ -25,12 +29,30 @@ let nextId = 0;
 
 export class Version {
   readonly endpoints: GatewayEndpoint[];
-  private readonly pools = new Map<string, Pool>();
-  private readonly containers = new Map<ContainerHandle, { pool: Pool; member: Member }>();
-  private stopped = false;
+  readonly scalers = new Map<string, Scaler>();
 
   constructor(private readonly options: VersionOptions) {
-    for (const fn of options.manifest.functions) this.pools.set(fn.name, new Pool(fn.name, fn.options.maxInputs));
+    for (const fn of options.manifest.functions) {
+      // Without a network namespace per container, two containers cannot bind one webServer port.
+      const sharedNetwork = !options.backend.networkIsolation && fn.endpoints.some((e) => e.kind === "webServer");
+      const fnOptions = sharedNetwork ? { ...fn.options, maxContainers: 1, minContainers: Math.min(1, fn.options.minContainers) } : fn.options;
+      const scaler = new Scaler(fn.name, fnOptions, {
+        graceMs: options.graceMs,
+        maxQueue: options.maxQueue,
+        onEvent: options.onEvent,
+        start: () =>
+          options.backend.start({
+            id: `c${++nextId}`,
+            functionName: fn.name,
+            bundle: options.bundle,
+            env: fn.options.env,
+            cwd: options.cwd,
+            memoryMiB: fn.options.memory,
+            onLog: (line, stream) => options.onLog(fn.name, line, stream),
+          }),
+      });
+      this.scalers.set(fn.name, scaler);
+    }
     this.endpoints = options.planned.map((p) => ({
       name: p.name,
       label: p.label,
@@ -39,61 +61,32 @@ export class Version {
       method: p.endpoint.method,
       requiresProxyAuth: p.endpoint.requiresProxyAuth,
       timeoutMs: p.fn.options.timeout * 1000,
-      pool: this.poolOf(p.fn.name),
+      pool: this.scalerOf(p.fn.name).pool,
     }));
   }
 
-  /** Starts one container per function; rejects (stopping what started) if any fails. */
+  status(): { app: string; functions: ReturnType<Scaler["status"]>[] } {
+    return { app: this.options.manifest.app, functions: [...this.scalers.values()].map((s) => s.status()) };
+  }
+
+  /** Starts each function's first containers; rejects (stopping what started) if any fails. */
   async start(): Promise<void> {
     try {
-      await Promise.all(this.options.manifest.functions.map((fn) => this.startContainer(fn)));
+      await Promise.all([...this.scalers.values()].map((s) => s.startInitial()));
     } catch (err) {
-      await this.stop(0);
+      await this.stop("reload");
       throw err;
     }
   }
 
-  private poolOf(name: string): Pool {
-    const pool = this.pools.get(name);
-    if (pool === undefined) throw new Error(`no pool for ${name}`);
-    return pool;
+  private scalerOf(name: string): Scaler {
+    const scaler = this.scalers.get(name);
+    if (scaler === undefined) throw new Error(`no scaler for ${name}`);
+    return scaler;
   }
 
-  private async startContainer(fn: FunctionManifest): Promise<void> {
-    const pool = this.poolOf(fn.name);
-    const handle = await this.options.backend.start({
-      id: `c${++nextId}-${process.pid}`,
-      functionName: fn.name,
-      bundle: this.options.bundle,
-      env: fn.options.env,
-      cwd: this.options.cwd,
-      onLog: (line, stream) => this.options.onLog(fn.name, line, stream),
-    });
-    const member = pool.add(handle);
-    this.containers.set(handle, { pool, member });
-    void handle.exited.then(({ code, signal }) => {
-      this.containers.delete(handle);
-      if (this.stopped || member.draining) return;
-      pool.remove(member);
-      this.options.onEvent(`container of ${fn.name} exited unexpectedly (${signal ?? `code ${code}`}); starting a replacement`);
-      this.startContainer(fn).catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        this.options.onEvent(`could not replace the container of ${fn.name}: ${message}`);
-        pool.fail(new Error(message));
-      });
-    });
-  }
-
-  /** Drains and stops every container: in-flight requests get up to `graceMs`. */
-  async stop(graceMs: number): Promise<void> {
-    this.stopped = true;
-    const all = [...this.containers.entries()];
-    for (const [, { pool, member }] of all) pool.remove(member);
-    await Promise.all(
-      all.map(async ([handle, { member }]) => {
-        await handle.stop(graceMs);
-        await member.client.destroy();
-      }),
-    );
+  /** Drains and stops every container (in-flight requests get the grace period). */
+  async stop(reason: StopReason, graceMs = this.options.graceMs): Promise<void> {
+    await Promise.all([...this.scalers.values()].map((s) => s.stop(reason, graceMs)));
   }
 }

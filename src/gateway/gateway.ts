@@ -7,11 +7,12 @@ import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
-import type { Pool } from "../autoscaler/pool.ts";
+import { QueueFullError, RetiredError, UnavailableError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
 import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
+import { RESERVED_LABEL } from "./labels.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
 export interface GatewayEndpoint extends Routable {
@@ -26,7 +27,10 @@ export interface GatewayEndpoint extends Routable {
 export interface GatewayOptions {
   /** Checks proxy-auth credentials against the token store. */
   verify: (credentials: Credentials) => boolean;
+  /** The JSON served at `http://wharf.{domain}/status` (the platform's reserved host). */
+  status?: () => unknown;
 }
+
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself: never forwarded. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host"]);
@@ -42,7 +46,9 @@ export class Gateway {
   private table: RouteTable<GatewayEndpoint> | undefined;
 
   constructor(private readonly options: GatewayOptions) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    // requireHostHeader: false lets route() answer a missing Host with a `wharf: ` 400 (SPEC §3)
+    // instead of Node's empty 400.
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, (req, res) => void this.handle(req, res));
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
     this.server.on("clientError", (_err, socket: Duplex) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nwharf: malformed request\n");
@@ -70,6 +76,17 @@ export class Gateway {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  private platformPage(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/status" && this.options.status !== undefined) {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(this.options.status()));
+      return;
+    }
+    sendError(res, new PlatformError(404, `wharf: no platform page at ${path ?? "/"} (try /status)`));
   }
 
   private route(req: IncomingMessage): GatewayEndpoint {
@@ -101,6 +118,10 @@ export class Gateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.table !== undefined && normalizeHost(req.headers.host) === `${RESERVED_LABEL}.${this.table.baseDomain}`) {
+      this.platformPage(req, res);
+      return;
+    }
     let endpoint: GatewayEndpoint;
     try {
       endpoint = this.route(req);
@@ -113,12 +134,22 @@ export class Gateway {
     const timer = setTimeout(() => timeout.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
-    let member;
+    let member: Member;
     try {
-      member = await endpoint.pool.acquire(timeout.signal);
+      // A pool retired by a reload hands its queued requests back: route them to the new version.
+      for (;;) {
+        try {
+          member = await endpoint.pool.acquire(timeout.signal);
+          break;
+        } catch (err) {
+          if (!(err instanceof RetiredError)) throw err;
+          endpoint = this.route(req);
+        }
+      }
     } catch (err) {
       clearTimeout(timer);
-      sendError(res, err instanceof PlatformError ? err : new PlatformError(503, `wharf: ${endpoint.name} is unavailable: ${(err as Error).message}`, { "retry-after": "5" }));
+      res.off("close", abortOnClose);
+      sendError(res, poolError(err, endpoint));
       req.resume();
       return;
     }
@@ -160,7 +191,7 @@ export class Gateway {
     }
     const member = await endpoint.pool.acquire(AbortSignal.timeout(endpoint.timeoutMs)).catch(() => undefined);
     if (member === undefined) {
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\nconnection: close\r\n\r\n");
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nwharf: no container available\n");
       return;
     }
     socket.once("close", () => endpoint.pool.release(member));
@@ -192,6 +223,13 @@ function responseHeaders(headers: Record<string, string | string[] | undefined>)
     if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   }
   return out;
+}
+
+function poolError(err: unknown, endpoint: GatewayEndpoint): PlatformError {
+  if (err instanceof PlatformError) return err;
+  if (err instanceof QueueFullError) return new PlatformError(503, `wharf: ${endpoint.name} is at capacity (queue full); retry later`, { "retry-after": "1" });
+  if (err instanceof UnavailableError) return new PlatformError(503, `wharf: ${endpoint.name} is unavailable: ${err.message}`, { "retry-after": "5" });
+  return new PlatformError(503, `wharf: ${endpoint.name} is unavailable`, { "retry-after": "5" });
 }
 
 function sendError(res: ServerResponse, err: unknown): void {

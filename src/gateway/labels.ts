@@ -4,6 +4,8 @@
 import { createHash } from "node:crypto";
 
 export const MAX_LABEL = 63;
+/** The label reserved for the platform's own pages (`http://wharf.{domain}/status`). */
+export const RESERVED_LABEL = "wharf";
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /** Why `label` is not a valid label, or undefined when it is. */

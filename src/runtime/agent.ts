@@ -54,6 +54,7 @@ class Agent {
   private stopping = false;
 
   async start(message: StartMessage): Promise<void> {
+    process.chdir(message.cwd);
     Object.assign(process.env, message.env);
     if (process.env["WHARF_NETNS"] === "1") execFileSync("ip", ["link", "set", "lo", "up"]);
     const app = await importApp(message.bundle);

@@ -11,6 +11,8 @@ export interface StartMessage {
   function: string;
   /** Unix socket path the agent serves the gateway on. */
   socket: string;
+  /** Working directory of the container. */
+  cwd: string;
   /** Extra environment, applied before the bundle is imported. */
   env: Record<string, string>;
 }

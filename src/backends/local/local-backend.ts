@@ -1,51 +1,67 @@
 /**
  * The local backend: each container is an OS process running the runtime agent, in its own
- * process group (so everything it spawns dies with it) and, where the host allows, its own
- * network namespace (so every container can bind the same webServer port).
+ * process group (everything it spawns dies with it), in its own network namespace where the host
+ * allows (every container can bind the same webServer port), under a memory cgroup when the
+ * function sets `memory`. A few idle, warmed agents are kept on standby so that a new container
+ * costs an import of the bundle, not a process start.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { WharfError } from "../../sdk/errors.ts";
-import type { FromAgent, ToAgent } from "../../runtime/protocol.ts";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
+import { memoryCgroupsAvailable } from "./cgroup.ts";
+import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
 import { netnsAvailable } from "./isolation.ts";
 
 export interface LocalBackendOptions {
   /** Path of the built runtime agent (dist/agent.js). */
   agentPath: string;
-  /** Called once if containers must share the host network. */
+  /** Idle agents kept ready. Default 2. */
+  standby?: number;
+  /** Called for conditions worth one warning (no isolation, no memory limits). */
   warn?: (message: string) => void;
 }
 
 export class LocalBackend implements Backend {
+  readonly networkIsolation: boolean;
+  private readonly memoryLimits: boolean;
   private readonly runDir = mkdtempSync(join(tmpdir(), "wharf-"));
   private readonly live = new Set<LocalContainer>();
-  private readonly isolated: boolean;
+  private readonly standby: IdleAgent[] = [];
+  private readonly standbyTarget: number;
+  private closed = false;
+  private warnedMemory = false;
 
   constructor(private readonly options: LocalBackendOptions) {
-    this.isolated = netnsAvailable();
-    if (!this.isolated) {
-      options.warn?.("network namespaces are not available here (unshare --net failed): containers share the host network, so a webServer port can be bound by one container only");
+    this.networkIsolation = netnsAvailable();
+    this.memoryLimits = memoryCgroupsAvailable();
+    this.standbyTarget = options.standby ?? 2;
+    if (!this.networkIsolation) {
+      options.warn?.("network namespaces are not available here (unshare --net failed): containers share the host network, so each webServer function runs one container at most");
+    }
+    this.refill();
+  }
+
+  private refill(): void {
+    while (!this.closed && this.standby.length < this.standbyTarget) {
+      const agent = spawnAgent(this.options.agentPath, this.networkIsolation);
+      this.standby.push(agent);
+      void agent.exited.then(() => {
+        const i = this.standby.indexOf(agent);
+        if (i !== -1) this.standby.splice(i, 1);
+      });
     }
   }
 
-  get networkIsolation(): boolean {
-    return this.isolated;
-  }
-
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
-    const node = [process.execPath, "--enable-source-maps", this.options.agentPath];
-    const [command, args] = this.isolated ? ["unshare", ["--net", "--", ...node]] : [process.execPath, node.slice(1)];
-    const child = spawn(command as string, args as string[], {
-      cwd: spec.cwd,
-      env: { ...process.env, ...(this.isolated ? { WHARF_NETNS: "1" } : {}) },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      detached: true,
-    });
-    const container = new LocalContainer(spec, child, join(this.runDir, `${spec.id}.sock`));
+    if (this.closed) throw new Error("the backend is closed");
+    const agent = this.standby.shift() ?? spawnAgent(this.options.agentPath, this.networkIsolation);
+    this.refill();
+    if (spec.memoryMiB !== null && !this.memoryLimits && !this.warnedMemory) {
+      this.warnedMemory = true;
+      this.options.warn?.(`memory limits are not enforced here (no writable cgroup v1 memory controller): ${spec.functionName} asks for ${spec.memoryMiB} MiB`);
+    }
+    const container = new LocalContainer(spec, agent, join(this.runDir, `${spec.id}.sock`), this.memoryLimits ? spec.memoryMiB : null);
     this.live.add(container);
     void container.exited.then(() => this.live.delete(container));
     await container.ready();
@@ -53,77 +69,9 @@ export class LocalBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const agent of this.standby.splice(0)) agent.kill();
     await Promise.all([...this.live].map((c) => c.stop(2000)));
     rmSync(this.runDir, { recursive: true, force: true });
-  }
-}
-
-class LocalContainer implements ContainerHandle {
-  readonly id: string;
-  readonly pid: number;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-  private failure: string | undefined;
-
-  constructor(private readonly spec: ContainerSpec, private readonly child: ChildProcess, readonly socket: string) {
-    this.id = spec.id;
-    this.pid = child.pid ?? -1;
-    for (const stream of ["stdout", "stderr"] as const) {
-      const source = child[stream];
-      if (source !== null) createInterface({ input: source }).on("line", (line) => spec.onLog(line, stream));
-    }
-    this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
-        this.killGroup("SIGKILL"); // whatever the agent spawned goes with it
-        resolve({ code, signal });
-      });
-    });
-    child.on("message", (message: FromAgent) => {
-      if (message.type === "failed") this.failure = message.message;
-    });
-  }
-
-  ready(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: FromAgent): void => {
-        if (message.type === "idle") this.send({ type: "start", bundle: this.spec.bundle, function: this.spec.functionName, socket: this.socket, env: this.spec.env });
-        else if (message.type === "ready") done(undefined);
-        else if (message.type === "failed") done(message.message);
-      };
-      const onExit = (code: number | null): void => done(this.failure ?? `the container exited during startup (code ${code})`);
-      const done = (problem: string | undefined): void => {
-        this.child.off("message", onMessage);
-        this.child.off("exit", onExit);
-        if (problem === undefined) resolve();
-        else {
-          this.killGroup("SIGKILL");
-          reject(new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: ${problem}`));
-        }
-      };
-      this.child.on("message", onMessage);
-      this.child.once("exit", onExit);
-    });
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.send({ type: "stop", graceMs });
-      const timer = setTimeout(() => this.killGroup("SIGKILL"), graceMs + 2000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    this.killGroup("SIGKILL");
-    rmSync(this.socket, { force: true });
-  }
-
-  private send(message: ToAgent): void {
-    if (this.child.connected) this.child.send(message);
-  }
-
-  private killGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // the group is already gone
-    }
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * The loop around the policy for one function: starts containers when work queues, stops idle
+ * ones after `scaledownWindow`, replaces crashed ones, and backs off (with a clear 503) when a
+ * function keeps crashing. Every start and stop is reported with its reason.
+ */
+import type { ContainerHandle } from "../backends/backend.ts";
+import type { ResolvedOptions } from "../runtime/manifest.ts";
+import { decide } from "./policy.ts";
+import { Pool, UnavailableError, type Member } from "./pool.ts";
+
+export type StartReason = "initial" | "scale up" | "replace crashed";
+export type StopReason = "idle" | "reload" | "shutdown" | "crash";
+
+export interface ScalerDeps {
+  start(reason: StartReason): Promise<ContainerHandle>;
+  onEvent(message: string): void;
+  /** Milliseconds in-flight work gets when a container is stopped. */
+  graceMs: number;
+  /** Requests allowed to wait per function beyond its containers' capacity. */
+  maxQueue: number;
+}
+
+/** Consecutive failures before backing off; a container that served this long resets the count. */
+const CRASHES_BEFORE_BACKOFF = 3;
+const HEALTHY_AFTER_MS = 5_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface ScalerStatus {
+  name: string;
+  containers: number;
+  starting: number;
+  inFlight: number;
+  queued: number;
+  backingOff: boolean;
+  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number };
+}
+
+export class Scaler {
+  readonly pool: Pool;
+  private readonly counts = { started: 0, stopped: 0, crashed: 0 };
+  private starting = 0;
+  private failures = 0;
+  private backoffUntil = 0;
+  private stopped = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly startedAt = new Map<Member, number>();
+
+  constructor(readonly name: string, private readonly options: ResolvedOptions, private readonly deps: ScalerDeps) {
+    this.pool = new Pool(name, options.maxInputs, deps.maxQueue, () => this.evaluate());
+    this.timer = setInterval(() => this.evaluate(), 500);
+    this.timer.unref();
+  }
+
+  /** Starts the first containers (`minContainers`, at least one); rejects if one fails. */
+  async startInitial(): Promise<void> {
+    const count = Math.max(1, this.options.minContainers);
+    this.starting += count;
+    const handles = await Promise.allSettled(Array.from({ length: count }, () => this.deps.start("initial")));
+    this.starting -= count;
+    const failed = handles.find((h): h is PromiseRejectedResult => h.status === "rejected");
+    for (const h of handles) if (h.status === "fulfilled") this.adopt(h.value, "initial");
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /** Runs the policy once and acts on it. */
+  evaluate(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    if (now < this.backoffUntil) return;
+    const decision = decide({
+      now,
+      inFlight: this.pool.inFlight,
+      queued: this.pool.queued,
+      containers: [
+        ...this.pool.members.map((m) => ({ id: m.handle.id, inFlight: m.inFlight, idleSince: m.inFlight === 0 ? m.idleSince : null, starting: false })),
+        ...Array.from({ length: this.starting }, (_, i) => ({ id: `starting-${i}`, inFlight: 0, idleSince: null, starting: true })),
+      ],
+      options: {
+        minContainers: this.options.minContainers,
+        maxContainers: this.options.maxContainers,
+        bufferContainers: this.options.bufferContainers,
+        targetInputs: this.options.targetInputs,
+        scaledownWindowMs: this.options.scaledownWindow * 1000,
+      },
+    });
+    for (let i = 0; i < decision.start; i++) this.launch("scale up");
+    for (const id of decision.stop) {
+      const member = this.pool.members.find((m) => m.handle.id === id);
+      if (member !== undefined) void this.retire(member, "idle");
+    }
+  }
+
+  private launch(reason: StartReason): void {
+    this.starting++;
+    this.deps.start(reason).then(
+      (handle) => {
+        this.starting--;
+        if (this.stopped) void handle.stop(0);
+        else this.adopt(handle, reason);
+      },
+      (err: unknown) => {
+        this.starting--;
+        this.recordFailure(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  status(): ScalerStatus {
+    return {
+      name: this.name,
+      containers: this.pool.members.length,
+      starting: this.starting,
+      inFlight: this.pool.inFlight,
+      queued: this.pool.queued,
+      backingOff: Date.now() < this.backoffUntil,
+      totals: { ...this.pool.totals, ...this.counts },
+    };
+  }
+
+  private adopt(handle: ContainerHandle, reason: StartReason): void {
+    this.counts.started++;
+    const member = this.pool.add(handle);
+    this.startedAt.set(member, Date.now());
+    this.deps.onEvent(`container ${handle.id} of ${this.name} started (${reason}); ${this.pool.members.length} running`);
+    void handle.exited.then(({ code, signal }) => {
+      const healthy = Date.now() - (this.startedAt.get(member) ?? 0) >= HEALTHY_AFTER_MS;
+      this.startedAt.delete(member);
+      if (member.draining || this.stopped) return;
+      this.pool.remove(member);
+      this.counts.crashed++;
+      void member.client.destroy();
+      const why = handle.exitReason?.() ?? (signal ?? `exit code ${code}`);
+      this.deps.onEvent(`container ${handle.id} of ${this.name} stopped (crash: ${why}); ${member.inFlight} in-flight request(s) failed`);
+      if (healthy) this.failures = 0;
+      this.recordFailure(`crashed (${why})`, true);
+    });
+  }
+
+  private recordFailure(what: string, crashed = false): void {
+    if (this.stopped) return;
+    this.failures++;
+    if (this.failures >= CRASHES_BEFORE_BACKOFF) {
+      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - CRASHES_BEFORE_BACKOFF));
+      this.backoffUntil = Date.now() + delay;
+      this.deps.onEvent(`${this.name} keeps failing (${this.failures} times in a row, last: ${what}); backing off, next start in ${delay / 1000}s`);
+      if (this.pool.members.length === 0) this.pool.fail(new UnavailableError(`${this.name} keeps crashing; retry later`));
+      setTimeout(() => this.evaluate(), delay).unref();
+      return;
+    }
+    if (!crashed) this.deps.onEvent(`container of ${this.name} ${what}`);
+    if (crashed) this.launch("replace crashed");
+    else this.evaluate();
+  }
+
+  private async retire(member: Member, reason: StopReason, graceMs = this.deps.graceMs): Promise<void> {
+    this.pool.remove(member);
+    this.counts.stopped++;
+    this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
+    await member.handle.stop(graceMs);
+    await member.client.destroy();
+  }
+
+  /** Stops everything: queued requests go to the next version; in-flight ones get the grace period. */
+  async stop(reason: StopReason, graceMs = this.deps.graceMs): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.pool.retire();
+    await Promise.all([...this.pool.members].map((m) => this.retire(m, reason, graceMs)));
+  }
+}

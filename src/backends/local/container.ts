@@ -1,0 +1,126 @@
+/**
+ * One local container: a runtime agent process, first idle (standby), then assigned a function.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { WharfError } from "../../sdk/errors.ts";
+import type { FromAgent, ToAgent } from "../../runtime/protocol.ts";
+import type { ContainerHandle, ContainerSpec } from "../backend.ts";
+import { MemoryCgroup } from "./cgroup.ts";
+
+type Exit = { code: number | null; signal: string | null };
+
+export interface IdleAgent {
+  child: ChildProcess;
+  /** Resolves once the agent has warmed up and waits for work. */
+  idle: Promise<void>;
+  exited: Promise<Exit>;
+  kill(): void;
+}
+
+/** Starts an agent in its own process group (and network namespace when `isolated`). */
+export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
+  const node = [process.execPath, "--enable-source-maps", agentPath];
+  const child = isolated
+    ? spawn("unshare", ["--net", "--", ...node], { env: { ...process.env, WHARF_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
+    : spawn(process.execPath, node.slice(1), { env: process.env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
+  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const idle = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FromAgent): void => {
+      if (m.type !== "idle") return;
+      child.off("message", onMessage);
+      resolve();
+    };
+    child.on("message", onMessage);
+    void exited.then(() => reject(new Error("the runtime agent exited before it was ready")));
+  });
+  idle.catch(() => {});
+  const kill = (): void => killGroup(child.pid, "SIGKILL");
+  void exited.then(kill); // whatever the agent spawned goes with it
+  return { child, idle, exited, kill };
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+export class LocalContainer implements ContainerHandle {
+  readonly id: string;
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  private readonly child: ChildProcess;
+  private readonly cgroup: MemoryCgroup | undefined;
+  private failure: string | undefined;
+
+  constructor(private readonly spec: ContainerSpec, private readonly agent: IdleAgent, readonly socket: string, memoryMiB: number | null) {
+    this.id = spec.id;
+    this.child = agent.child;
+    this.pid = agent.child.pid ?? -1;
+    this.exited = agent.exited;
+    for (const stream of ["stdout", "stderr"] as const) {
+      const source = this.child[stream];
+      if (source !== null) createInterface({ input: source }).on("line", (line) => spec.onLog(line, stream));
+    }
+    this.child.on("message", (message: FromAgent) => {
+      if (message.type === "failed") this.failure = message.message;
+    });
+    this.cgroup = memoryMiB === null ? undefined : new MemoryCgroup(spec.id, memoryMiB);
+    this.cgroup?.add(this.pid);
+    void this.exited.then(() => {
+      rmSync(this.socket, { force: true });
+      setTimeout(() => this.cgroup?.remove(), 100).unref();
+    });
+  }
+
+  exitReason(): string | undefined {
+    if (this.cgroup?.oomKilled() === true) return `killed: over its memory limit of ${this.cgroup.limitMiB} MiB`;
+    return undefined;
+  }
+
+  async ready(): Promise<void> {
+    try {
+      await this.agent.idle;
+    } catch {
+      throw new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: the runtime agent exited before it was ready`, { kind: "system" });
+    }
+    this.send({ type: "start", bundle: this.spec.bundle, function: this.spec.functionName, socket: this.socket, cwd: this.spec.cwd, env: this.spec.env });
+    const problem = await new Promise<string | undefined>((resolve) => {
+      const onMessage = (message: FromAgent): void => {
+        if (message.type === "ready") done(undefined);
+        else if (message.type === "failed") done(message.message);
+      };
+      const onExit = (code: number | null, signal: string | null): void => done(this.failure ?? this.exitReason() ?? `the container exited during startup (${signal ?? `code ${code}`})`);
+      const done = (result: string | undefined): void => {
+        this.child.off("message", onMessage);
+        this.child.off("exit", onExit);
+        resolve(result);
+      };
+      this.child.on("message", onMessage);
+      this.child.once("exit", onExit);
+    });
+    if (problem !== undefined) {
+      this.agent.kill();
+      throw new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: ${problem}`);
+    }
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.send({ type: "stop", graceMs });
+      const timer = setTimeout(() => this.agent.kill(), graceMs + 2000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.agent.kill();
+  }
+
+  private send(message: ToAgent): void {
+    if (this.child.connected) this.child.send(message);
+  }
+}
