@@ -3,6 +3,7 @@
  * ones after `scaledownWindow`, replaces crashed ones, and backs off (with a clear 503) when a
  * function keeps crashing. Every start and stop is reported with its reason.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerHandle } from "../backends/backend.ts";
 import type { ResolvedOptions } from "../runtime/manifest.ts";
 import { decide } from "./policy.ts";
@@ -156,7 +157,10 @@ export class Scaler {
     this.pool.remove(member);
     this.counts.stopped++;
     this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
-    await member.handle.stop(graceMs);
+    // Drain at the gateway first: the container keeps listening until its last input is done.
+    const deadline = Date.now() + graceMs;
+    while (member.inFlight > 0 && Date.now() < deadline) await sleep(20);
+    await member.handle.stop(Math.max(0, deadline - Date.now()));
     await member.client.destroy();
   }
 

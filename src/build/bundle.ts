@@ -45,7 +45,7 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
       absWorkingDir: dirname(file),
     });
   } catch (err) {
-    throw new WharfError("BUILD_FAILED", formatBuildError(err), { cause: err });
+    throw new WharfError("BUILD_FAILED", formatBuildError(err, dirname(file)), { cause: err });
   }
   const output = result.outputFiles[0];
   if (output === undefined) throw new WharfError("BUILD_FAILED", `${entry}: esbuild produced no output`, { kind: "system" });
@@ -56,8 +56,8 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
   const path = join(dir, `${hash.slice(0, 16)}.mjs`);
   if (!existsSync(path)) writeFileSync(path, output.contents);
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((p) => !p.includes("node_modules"))
-    .map((p) => resolve(dirname(file), p));
+    .map((p) => resolve(dirname(file), p))
+    .filter((p) => !p.includes("node_modules") && p !== resolve(sdkPath));
   return { path, hash, inputs };
 }
 
@@ -71,11 +71,12 @@ function projectRoot(file: string): string {
   }
 }
 
-function formatBuildError(err: unknown): string {
+/** esbuild reports locations relative to `absWorkingDir` (the entry's directory); we show them relative to the user's. */
+function formatBuildError(err: unknown, workingDir: string): string {
   const errors = (err as Partial<BuildFailure>).errors;
   const first: Message | undefined = errors?.[0];
   if (first === undefined) return err instanceof Error ? err.message : String(err);
-  const where = first.location === null ? "" : `${relative(process.cwd(), first.location.file) || first.location.file}:${first.location.line}:${first.location.column + 1}: `;
+  const where = first.location === null ? "" : `${relative(process.cwd(), resolve(workingDir, first.location.file))}:${first.location.line}:${first.location.column + 1}: `;
   const more = (errors?.length ?? 1) > 1 ? ` (and ${(errors?.length ?? 1) - 1} more)` : "";
   return `${where}${first.text}${more}`;
 }

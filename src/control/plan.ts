@@ -32,7 +32,9 @@ export function planEndpoints(manifest: Manifest, opts: { dev: boolean; baseDoma
         continue;
       }
       if ("problem" in result) {
-        problems.push(`label ${JSON.stringify(endpoint.label)} of ${endpoint.name} is invalid: ${result.problem}; use 1..63 of [a-z0-9-], not starting or ending with '-'`);
+        const what = endpoint.label === null ? `the default label of ${endpoint.name}` : `label ${JSON.stringify(endpoint.label)} of ${endpoint.name}`;
+        const fix = endpoint.label === null ? "give it a label: option, or rename it" : "use 1..63 of [a-z0-9-], not starting or ending with '-'";
+        problems.push(`${what} is invalid: ${result.problem}; ${fix}`);
         continue;
       }
       for (const domain of endpoint.customDomains) {

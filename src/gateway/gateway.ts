@@ -134,48 +134,65 @@ export class Gateway {
     const timer = setTimeout(() => timeout.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
-    let member: Member;
     try {
-      // A pool retired by a reload hands its queued requests back: route them to the new version.
-      for (;;) {
-        try {
-          member = await endpoint.pool.acquire(timeout.signal);
-          break;
-        } catch (err) {
-          if (!(err instanceof RetiredError)) throw err;
-          endpoint = this.route(req);
-        }
-      }
-    } catch (err) {
-      clearTimeout(timer);
-      res.off("close", abortOnClose);
-      sendError(res, poolError(err, endpoint));
-      req.resume();
-      return;
-    }
-    try {
-      const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
-      const answer = await member.client.request({
-        path: req.url ?? "/",
-        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-        headers: this.forwardHeaders(req, endpoint),
-        body: hasBody ? req : null,
-        signal: timeout.signal,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      res.writeHead(answer.statusCode, responseHeaders(answer.headers));
-      await pipeline(answer.body, res);
-    } catch (err) {
-      if (!res.headersSent) {
-        const reason = timeout.signal.reason as unknown;
-        sendError(res, reason instanceof PlatformError ? reason : new PlatformError(502, `wharf: the container of ${endpoint.name} failed while handling the request`));
-      } else res.destroy();
-      if (!(err instanceof Error && (err.name === "AbortError" || err.message === "client went away"))) req.resume();
+      await this.proxy(req, res, endpoint, timeout.signal);
     } finally {
       clearTimeout(timer);
       res.off("close", abortOnClose);
-      endpoint.pool.release(member);
+    }
+  }
+
+  /**
+   * Takes a container slot and streams the exchange. A request that provably never reached its
+   * container (the socket refused or vanished while connecting) is tried on another one.
+   */
+  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal): Promise<void> {
+    let endpoint = first;
+    const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      let member: Member;
+      try {
+        member = await endpoint.pool.acquire(signal);
+      } catch (err) {
+        if (err instanceof RetiredError) {
+          // A pool retired by a reload hands its queued requests back: route them to the new version.
+          try {
+            endpoint = this.route(req);
+          } catch (routeErr) {
+            sendError(res, routeErr);
+            req.resume();
+            return;
+          }
+          continue;
+        }
+        sendError(res, poolError(err, endpoint));
+        req.resume();
+        return;
+      }
+      try {
+        const answer = await member.client.request({
+          path: req.url ?? "/",
+          method: (req.method ?? "GET") as Dispatcher.HttpMethod,
+          headers: this.forwardHeaders(req, endpoint),
+          body: hasBody ? req : null,
+          signal,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        });
+        res.writeHead(answer.statusCode, responseHeaders(answer.headers));
+        await pipeline(answer.body, res);
+        return;
+      } catch (err) {
+        if (attempt < 2 && neverReached(err) && !signal.aborted && !req.readableDidRead) continue;
+        if (!res.headersSent) {
+          const reason = signal.reason as unknown;
+          sendError(res, reason instanceof PlatformError ? reason : new PlatformError(502, `wharf: the container of ${endpoint.name} failed while handling the request`));
+        } else res.destroy();
+        req.resume();
+        return;
+      } finally {
+        endpoint.pool.release(member);
+      }
     }
   }
 
@@ -223,6 +240,12 @@ function responseHeaders(headers: Record<string, string | string[] | undefined>)
     if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   }
   return out;
+}
+
+/** Errors raised before a single byte reached the container. */
+function neverReached(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === "ECONNREFUSED" || code === "ENOENT";
 }
 
 function poolError(err: unknown, endpoint: GatewayEndpoint): PlatformError {

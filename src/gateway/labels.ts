@@ -59,7 +59,7 @@ export function resolveLabel(parts: LabelParts): { label: string } | { problem: 
   const base = [parts.app, parts.fn, parts.method].filter((p) => p !== undefined).map(slug).join("-");
   const label = truncateLabel(base + suffix);
   const problem = labelProblem(label);
-  return problem === undefined ? { label } : { problem: `the default label ${JSON.stringify(label)} is invalid: ${problem}` };
+  return problem === undefined ? { label } : { problem: `${JSON.stringify(label)}: ${problem}` };
 }
 
 /** Why `domain` is not a valid custom domain (exact or `*.` one level), or undefined. */

@@ -125,7 +125,9 @@ function serveAgent(): void {
   process.on("message", (message: ToAgent) => {
     if (message.type === "start") {
       agent.start(message).catch((err: unknown) => {
-        send({ type: "failed", message: messageOf(err).split("\n")[0] ?? "" });
+        const ours = err instanceof Error && err.name === "WharfError"; // already names the function
+        const line = messageOf(err).split("\n")[0] ?? "";
+        send({ type: "failed", message: ours ? line : `${message.function} failed to start: ${line}` });
         if (!(err instanceof Error && err.name === "WharfError")) console.error(err);
         setTimeout(() => process.exit(1), 50);
       });

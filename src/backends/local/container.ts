@@ -25,7 +25,9 @@ export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
   const child = isolated
     ? spawn("unshare", ["--net", "--", ...node], { env: { ...process.env, WHARF_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
     : spawn(process.execPath, node.slice(1), { env: process.env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // "close", not "exit": the agent's last log lines (exit hooks) arrive before we call it gone.
+  child.on("error", () => {}); // spawn and channel errors surface as the exit below
+  const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
   const idle = new Promise<void>((resolve, reject) => {
     const onMessage = (m: FromAgent): void => {
       if (m.type !== "idle") return;
@@ -37,7 +39,8 @@ export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
   });
   idle.catch(() => {});
   const kill = (): void => killGroup(child.pid, "SIGKILL");
-  void exited.then(kill); // whatever the agent spawned goes with it
+  // Whatever the agent spawned goes with it (and so releases the log pipes it inherited).
+  child.once("exit", kill);
   return { child, idle, exited, kill };
 }
 
@@ -95,7 +98,8 @@ export class LocalContainer implements ContainerHandle {
         if (message.type === "ready") done(undefined);
         else if (message.type === "failed") done(message.message);
       };
-      const onExit = (code: number | null, signal: string | null): void => done(this.failure ?? this.exitReason() ?? `the container exited during startup (${signal ?? `code ${code}`})`);
+      const onExit = (code: number | null, signal: string | null): void =>
+        done(this.failure ?? this.exitReason() ?? `the container of ${this.spec.functionName} exited during startup (${signal ?? `code ${code}`})`);
       const done = (result: string | undefined): void => {
         this.child.off("message", onMessage);
         this.child.off("exit", onExit);
@@ -106,7 +110,8 @@ export class LocalContainer implements ContainerHandle {
     });
     if (problem !== undefined) {
       this.agent.kill();
-      throw new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: ${problem}`);
+      // The agent's messages already name the function.
+      throw new WharfError("CONTAINER_FAILED", problem);
     }
   }
 
@@ -121,6 +126,7 @@ export class LocalContainer implements ContainerHandle {
   }
 
   private send(message: ToAgent): void {
-    if (this.child.connected) this.child.send(message);
+    // The agent may be exiting: a broken channel is not an error here, its exit is handled.
+    if (this.child.connected) this.child.send(message, () => {});
   }
 }

@@ -1,0 +1,202 @@
+/**
+ * webServer end to end: examples/web-server.ts (a spawned Python server, an in-process Node
+ * server, Express calling listen(), a WebSocket echo server) behind the gateway; nothing left
+ * running after Ctrl-C; and a function that never listens failing with a clear message.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { ROOT, runToEnd, startServe, type Served } from "../helpers/serve.ts";
+
+interface ProcInfo {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+  cmdline: string;
+}
+
+/** One process as /proc shows it, or undefined once it is gone. */
+function procInfo(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may itself contain spaces.
+    const [state = "", ppid = "", pgid = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+    return { pid, state, ppid: Number(ppid), pgid: Number(pgid), cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+function allProcesses(): ProcInfo[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => procInfo(Number(name)))
+    .filter((p): p is ProcInfo => p !== undefined);
+}
+
+/** Running: exists and is not a zombie (a zombie has exited and only waits to be reaped). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+  const info = procInfo(pid);
+  return info !== undefined && info.state !== "Z";
+}
+
+/** Waits (bounded) for every pid to stop running; returns those still running. */
+async function survivors(pids: number[]): Promise<number[]> {
+  for (let i = 0; i < 100; i++) {
+    if (!pids.some(running)) return [];
+    await sleep(50);
+  }
+  return pids.filter(running);
+}
+
+describe("wharf serve examples/web-server.ts", () => {
+  let served: Served;
+  beforeAll(async () => {
+    served = await startServe("examples/web-server.ts");
+    await served.waitFor(/web function echo =>/);
+  });
+  afterAll(async () => {
+    await served.stop();
+  });
+
+  it("prints every endpoint, fileServer at its own label", async () => {
+    const port = served.port;
+    expect(await served.waitFor(/web function fileServer =>/)).toBe(`✓ web function fileServer => http://my-server-dev.localhost:${port}`);
+    expect(await served.waitFor(/web function nodeServer =>/)).toBe(`✓ web function nodeServer => http://web-server-nodeserver-dev.localhost:${port}`);
+    expect(await served.waitFor(/web function expressServer =>/)).toBe(`✓ web function expressServer => http://web-server-expressserver-dev.localhost:${port}`);
+    expect(await served.waitFor(/web function echo =>/)).toBe(`✓ web function echo => http://web-server-echo-dev.localhost:${port}`);
+  });
+
+  it("proxies to python's http.server, which serves examples/ relative to the CLI's directory", async () => {
+    const answer = await served.request("my-server-dev.localhost", "/hello.ts");
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe(readFileSync(resolve(ROOT, "examples", "hello.ts"), "utf8"));
+    expect(answer.headers["server"]).toMatch(/^SimpleHTTP\/.* Python\//);
+    const missing = await served.request("my-server-dev.localhost", "/no-such-file.ts");
+    expect(missing.status).toBe(404);
+    // Python's access log reaches the CLI's output, prefixed with the function's name.
+    expect(await served.waitFor(/^\[fileServer\] .*"GET \/hello\.ts HTTP\/1\.1" 200/)).toBeTruthy();
+  });
+
+  it("proxies to the in-process node:http server, path and query included", async () => {
+    const answer = await served.request("web-server-nodeserver-dev.localhost", "/some/path?x=1");
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ server: "node:http", method: "GET", path: "/some/path?x=1" });
+    const post = await served.request("web-server-nodeserver-dev.localhost", "/p", { method: "POST", body: "ignored" });
+    expect(post.json()).toEqual({ server: "node:http", method: "POST", path: "/p" });
+  });
+
+  it("proxies to an Express app that called listen() itself", async () => {
+    const answer = await served.request("web-server-expressserver-dev.localhost", "/");
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe("Hello from Express, listening on 8080!");
+    const missing = await served.request("web-server-expressserver-dev.localhost", "/nope");
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain("Cannot GET /nope");
+  });
+
+  it("answers plain HTTP on the echo server", async () => {
+    const answer = await served.request("web-server-echo-dev.localhost", "/");
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe("WebSocket echo server: connect with a WebSocket client.\n");
+  });
+
+  it("passes a WebSocket through the gateway: text and binary messages echo back", async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${served.port}/`, { headers: { host: `web-server-echo-dev.localhost:${served.port}` } });
+    const received: { data: Buffer; isBinary: boolean }[] = [];
+    const waiters: (() => void)[] = [];
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      received.push({ data, isBinary });
+      waiters.shift()?.();
+    });
+    const next = (): Promise<{ data: Buffer; isBinary: boolean }> =>
+      new Promise((done, fail) => {
+        socket.once("error", fail);
+        const take = (): void => {
+          socket.off("error", fail);
+          const message = received.shift();
+          if (message === undefined) fail(new Error("no message"));
+          else done(message);
+        };
+        if (received.length > 0) take();
+        else waiters.push(take);
+      });
+    try {
+      await new Promise<void>((done, fail) => {
+        socket.once("open", () => done());
+        socket.once("error", fail);
+        socket.once("unexpected-response", (_req, res) => fail(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
+      });
+      socket.send("hello through the gateway");
+      const text = await next();
+      expect(text.isBinary).toBe(false);
+      expect(text.data.toString("utf8")).toBe("hello through the gateway");
+
+      const bytes = Buffer.from([0, 1, 2, 253, 254, 255, 10, 13]);
+      socket.send(bytes);
+      const binary = await next();
+      expect(binary.isBinary).toBe(true);
+      expect(Buffer.compare(binary.data, bytes)).toBe(0);
+
+      const big = Buffer.alloc(256 * 1024, 7);
+      socket.send(big);
+      const bigBack = await next();
+      expect(bigBack.data.length).toBe(big.length);
+      expect(Buffer.compare(bigBack.data, big)).toBe(0);
+    } finally {
+      socket.terminate();
+    }
+  });
+
+  // Last: stops this describe's CLI and checks that nothing it started outlives it.
+  it("leaves no process behind after Ctrl-C", async () => {
+    const cliPid = served.proc.pid;
+    expect(cliPid).toBeTypeOf("number");
+    const before = allProcesses();
+    // The containers: the CLI's children running the agent (not the short-lived `--check` ones).
+    const agents = before.filter((p) => p.ppid === cliPid && p.cmdline.includes("dist/agent.js") && !p.cmdline.includes("--check"));
+    expect(agents.length).toBeGreaterThanOrEqual(4);
+    // Each agent leads its own process group; what it spawned is in that group and below it.
+    const groups = new Set(agents.map((a) => a.pid));
+    const started = new Set(before.filter((p) => groups.has(p.pgid)).map((p) => p.pid));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of before) if (started.has(p.ppid) && !started.has(p.pid)) { started.add(p.pid); grew = true; }
+    }
+    const pythons = before.filter((p) => started.has(p.pid) && p.cmdline.includes("http.server 8000"));
+    expect(pythons.length).toBeGreaterThanOrEqual(1);
+
+    expect(await served.stop("SIGINT")).toBe(0);
+
+    expect(await survivors([...started])).toEqual([]);
+    expect(pythons.filter((p) => running(p.pid))).toEqual([]);
+    // Nothing new joined those groups either.
+    expect(allProcesses().filter((p) => groups.has(p.pgid) && p.state !== "Z")).toEqual([]);
+  });
+});
+
+describe("a webServer that never listens", () => {
+  it("fails `wharf serve` with exit 1, naming the function, the port and startupTimeout", async () => {
+    const { code, output } = await runToEnd(["serve", "test/fixtures/never-listens.ts", "--port", "0"]);
+    expect(code).toBe(1);
+    const errors = output.split("\n").filter((l) => l.startsWith("error:"));
+    // Known bug (src/backends/local/container.ts, reported): after a container fails at startup,
+    // LocalContainer.stop() can send "stop" to the agent that already exited; the unhandled EPIPE
+    // crashes the CLI with a stack trace instead of this one line (a race: fails only sometimes).
+    expect(errors, `expected exactly one error line in:\n${output}`).toHaveLength(1);
+    expect(errors[0]).toMatch(/\bidle\b/);
+    expect(errors[0]).toMatch(/\bport 8999\b/);
+    expect(errors[0]).toMatch(/within 1s \(startupTimeout\)/);
+    expect(output).not.toMatch(/✓ web function/);
+  });
+});
