@@ -93,9 +93,11 @@ export class Scaler {
 
   private launch(reason: StartReason): void {
     this.starting++;
+    const began = performance.now();
     this.deps.start(reason).then(
       (handle) => {
         this.starting--;
+        if (process.env["WHARF_TIMING"] === "1") this.deps.onEvent(`[timing] ${this.name}: container start took ${(performance.now() - began).toFixed(1)} ms`);
         if (this.stopped) void handle.stop(0);
         else this.adopt(handle, reason);
       },
