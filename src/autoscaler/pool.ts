@@ -3,13 +3,13 @@
  * least-loaded container under `maxInputs`, or waits in a bounded FIFO queue until one frees up.
  * The scaler watches the pool (through `onPressure`) and adds or removes containers.
  */
-import { Client } from "undici";
+import { Pool as ConnectionPool } from "undici";
 import type { ContainerHandle } from "../backends/backend.ts";
 
 export interface Member {
   readonly handle: ContainerHandle;
-  /** A keep-alive HTTP/1.1 client on the container's Unix socket. */
-  readonly client: Client;
+  /** Keep-alive HTTP/1.1 connections to the container's Unix socket, one per concurrent input. */
+  readonly client: ConnectionPool;
   inFlight: number;
   /** When the container last became idle (ms since epoch). */
   idleSince: number;
@@ -59,7 +59,14 @@ export class Pool {
   add(handle: ContainerHandle): Member {
     const member: Member = {
       handle,
-      client: new Client("http://container", { socketPath: handle.socket, keepAliveTimeout: 30_000, pipelining: 1 }),
+      // One connection per input the container may take at once (an undici Client is a single
+      // connection: with pipelining 1 it would serialize every request to the container).
+      client: new ConnectionPool("http://container", {
+        socketPath: handle.socket,
+        connections: Math.min(this.maxInputs, 256),
+        keepAliveTimeout: 30_000,
+        pipelining: 1,
+      }),
       inFlight: 0,
       idleSince: Date.now(),
       draining: false,
