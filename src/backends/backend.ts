@@ -32,6 +32,8 @@ export interface ContainerHandle {
 export interface Backend {
   /** Whether each container has its own network (so several can bind one webServer port). */
   readonly networkIsolation: boolean;
+  /** Hint: containers of `bundle` are likely next; a backend may load it ahead of time. */
+  prepare?(bundle: string | undefined): void;
   /** Resolves once the container serves; rejects with the container's one-line reason. */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
   /** Stops every container this backend started. */

@@ -77,6 +77,10 @@ export class Version {
       await this.stop("reload");
       throw err;
     }
+    // Standby runtimes may import this bundle ahead of time, unless a function's env must be in
+    // place before its module's top-level code runs.
+    const envFree = this.options.manifest.functions.every((f) => Object.keys(f.options.env).length === 0);
+    this.options.backend.prepare?.(envFree ? this.options.bundle : undefined);
   }
 
   private scalerOf(name: string): Scaler {

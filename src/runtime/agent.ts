@@ -67,6 +67,7 @@ async function warm(): Promise<void> {
 }
 
 class Agent {
+  private prepared: { bundle: string; app: ReturnType<typeof importApp> } | undefined;
   private server: Server | undefined;
   private container: Container | undefined;
   private inFlight = 0;
@@ -76,7 +77,7 @@ class Agent {
     const began = performance.now();
     process.chdir(message.cwd);
     Object.assign(process.env, message.env);
-    const app = await importApp(message.bundle);
+    const app = await (this.prepared?.bundle === message.bundle ? this.prepared.app : importApp(message.bundle));
     const fn = app.functions.find((f) => f.manifest.name === message.function);
     if (fn === undefined) throw new Error(`function ${message.function} is not in the bundle`);
     this.container = await startContainer(fn);
@@ -110,6 +111,13 @@ class Agent {
     this.server = server;
     send({ type: "ready" });
     if (process.env["WHARF_TIMING"] === "1") console.error(`[timing] start → ready ${(performance.now() - began).toFixed(1)} ms`);
+  }
+
+  prepare(bundle: string): void {
+    if (this.prepared?.bundle === bundle) return;
+    const app = importApp(bundle);
+    app.catch(() => {}); // a failure surfaces again at start, where it is reported
+    this.prepared = { bundle, app };
   }
 
   async stop(graceMs: number): Promise<never> {
@@ -154,6 +162,7 @@ async function serveAgent(): Promise<void> {
         setTimeout(() => process.exit(1), 50);
       });
     } else if (message.type === "stop") void agent.stop(message.graceMs);
+    else if (message.type === "prepare") agent.prepare(message.bundle);
   });
   // The platform went away (crash, kill -9): stop rather than linger as an orphan.
   process.on("disconnect", () => void agent.stop(1000));

@@ -23,7 +23,17 @@ export interface StopMessage {
   graceMs: number;
 }
 
-export type ToAgent = StartMessage | StopMessage;
+/**
+ * Import a bundle ahead of time (a standby runtime, while the app's version is live), so that a
+ * later `start` for it costs no import. Sent only for bundles whose functions set no `env`
+ * (module top-level code must see the same environment it would see at start).
+ */
+export interface PrepareMessage {
+  type: "prepare";
+  bundle: string;
+}
+
+export type ToAgent = StartMessage | StopMessage | PrepareMessage;
 
 export type FromAgent =
   | { type: "idle" }

@@ -11,12 +11,16 @@ import { MemoryCgroup } from "./cgroup.ts";
 
 type Exit = { code: number | null; signal: string | null };
 
+type LogSink = (line: string, stream: "stdout" | "stderr") => void;
+
 export interface IdleAgent {
   child: ChildProcess;
   /** Resolves once the agent has warmed up and waits for work. */
   idle: Promise<void>;
   exited: Promise<Exit>;
   kill(): void;
+  /** Where its output goes from now on; lines written before (a prepared import's) are replayed. */
+  attachLogs(sink: LogSink): void;
 }
 
 /** Starts an agent in its own process group (and network namespace when `isolated`). */
@@ -41,7 +45,22 @@ export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
   const kill = (): void => killGroup(child.pid, "SIGKILL");
   // Whatever the agent spawned goes with it (and so releases the log pipes it inherited).
   child.once("exit", kill);
-  return { child, idle, exited, kill };
+  // Read output from the start, so a standby's pipe never fills; keep it until someone listens.
+  const backlog: [string, "stdout" | "stderr"][] = [];
+  let sink: LogSink | undefined;
+  for (const stream of ["stdout", "stderr"] as const) {
+    const source = child[stream];
+    if (source === null) continue;
+    createInterface({ input: source }).on("line", (line) => {
+      if (sink !== undefined) sink(line, stream);
+      else if (backlog.length < 1000) backlog.push([line, stream]);
+    });
+  }
+  const attachLogs = (next: LogSink): void => {
+    sink = next;
+    for (const [line, stream] of backlog.splice(0)) next(line, stream);
+  };
+  return { child, idle, exited, kill, attachLogs };
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -66,10 +85,7 @@ export class LocalContainer implements ContainerHandle {
     this.child = agent.child;
     this.pid = agent.child.pid ?? -1;
     this.exited = agent.exited;
-    for (const stream of ["stdout", "stderr"] as const) {
-      const source = this.child[stream];
-      if (source !== null) createInterface({ input: source }).on("line", (line) => spec.onLog(line, stream));
-    }
+    agent.attachLogs((line, stream) => spec.onLog(line, stream));
     this.child.on("message", (message: FromAgent) => {
       if (message.type === "failed") this.failure = message.message;
     });

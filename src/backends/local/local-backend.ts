@@ -30,6 +30,7 @@ export class LocalBackend implements Backend {
   private readonly standby: IdleAgent[] = [];
   private readonly standbyTarget: number;
   private closed = false;
+  private preparedBundle: string | undefined;
   private warnedMemory = false;
 
   constructor(private readonly options: LocalBackendOptions) {
@@ -42,9 +43,26 @@ export class LocalBackend implements Backend {
     this.refill();
   }
 
+  /**
+   * Has standby agents import `bundle` ahead of time, so the next container of it starts without
+   * an import (undefined: stop preparing). The caller only asks for bundles whose functions set
+   * no `env`, since module top-level code must see the environment it would see at start.
+   */
+  prepare(bundle: string | undefined): void {
+    this.preparedBundle = bundle;
+    if (bundle !== undefined) for (const agent of this.standby) this.sendPrepare(agent, bundle);
+  }
+
+  private sendPrepare(agent: IdleAgent, bundle: string): void {
+    void agent.idle.then(() => {
+      if (agent.child.connected && this.preparedBundle === bundle) agent.child.send({ type: "prepare", bundle }, () => {});
+    }, () => {});
+  }
+
   private refill(): void {
     while (!this.closed && this.standby.length < this.standbyTarget) {
       const agent = spawnAgent(this.options.agentPath, this.networkIsolation);
+      if (this.preparedBundle !== undefined) this.sendPrepare(agent, this.preparedBundle);
       this.standby.push(agent);
       void agent.exited.then(() => {
         const i = this.standby.indexOf(agent);
