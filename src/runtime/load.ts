@@ -63,15 +63,23 @@ export function loadApp(mod: Record<string, unknown>): LoadedApp {
   return { manifest: { app: appNames[0] ?? "", functions: functions.map((f) => f.manifest) }, functions };
 }
 
+/**
+ * The registrations of this module only. A process may hold several bundles (a standby runtime
+ * imports the live version ahead of time, then is started with a newer one), and each bundle
+ * inlines its own copy of the SDK: so the module's apps are those made by the same `App` class as
+ * the module's exported functions and apps.
+ */
 function allRegistrations(mod: Record<string, unknown>): FunctionRegistration[] {
   const apps = ((globalThis as Tagged)[APPS_KEY] ?? []) as { registrations: FunctionRegistration[] }[];
-  const fromApps = apps.flatMap((app) => app.registrations);
-  // Exports are read too, in case the bundle's SDK copy registered elsewhere (it should not).
-  for (const value of Object.values(mod)) {
-    const reg = (value as Tagged | null | undefined)?.[FUNCTION_TAG] as FunctionRegistration | undefined;
-    if (reg !== undefined && !fromApps.includes(reg)) fromApps.push(reg);
-  }
-  return fromApps;
+  const exported = Object.values(mod)
+    .map((value) => (value as Tagged | null | undefined)?.[FUNCTION_TAG] as FunctionRegistration | undefined)
+    .filter((reg): reg is FunctionRegistration => reg !== undefined);
+  const classes = new Set<unknown>(exported.map((reg) => reg.app.constructor));
+  for (const value of Object.values(mod)) if (apps.includes(value as never)) classes.add((value as object).constructor);
+  const mine = classes.size === 0 ? apps : apps.filter((app) => classes.has(app.constructor));
+  const registrations = mine.flatMap((app) => app.registrations);
+  for (const reg of exported) if (!registrations.includes(reg)) registrations.push(reg);
+  return registrations;
 }
 
 function loadFunction(name: string, registration: FunctionRegistration): LoadedFunction {
