@@ -3,7 +3,7 @@
  * inlined, native addons left external, `wharf` resolved to this SDK.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { WharfError } from "../sdk/errors.ts";
@@ -54,7 +54,12 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
   const dir = join(projectRoot(file), "node_modules", ".cache", "wharf");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${hash.slice(0, 16)}.mjs`);
-  if (!existsSync(path)) writeFileSync(path, output.contents);
+  if (!existsSync(path)) {
+    // Temp file + rename: another wharf process building the same app never reads it half-written.
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, output.contents);
+    renameSync(temp, path);
+  }
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => resolve(dirname(file), p))
     .filter((p) => !p.includes("node_modules") && p !== resolve(sdkPath));

@@ -4,16 +4,30 @@
  */
 import { parseArgs } from "node:util";
 import { WharfError } from "../sdk/errors.ts";
+import { app } from "./app.ts";
+import { dataDir, UsageError } from "./command-kit.ts";
+import { deploy } from "./deploy.ts";
+import { LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from "./limit-flags.ts";
 import { createOutput } from "./output.ts";
 import { serve } from "./serve.ts";
+import { server } from "./server.ts";
+import { token } from "./token.ts";
 
 const USAGE = `usage: wharf <command> [options]
 
 commands:
-  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000]
-      bundle FILE, serve every endpoint on an embedded gateway, reload on save`;
+  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000] [--data DIR]
+        ${LIMIT_USAGE}
+      bundle FILE, serve every endpoint on an embedded gateway, reload on save
+      (proxy-auth tokens are read from DIR, as created by wharf token create)
+  server [--port 8000] [--admin-port 8001] [--data DIR] [--host 127.0.0.1] [--domain localhost]
+      run the platform: a gateway for every deployed app and the admin API; state in DIR
+  deploy FILE [--name N]                      bundle FILE and deploy it to the server
+  app list | stop NAME | logs NAME [-f] | history NAME | rollback NAME [VERSION]
+  token create [--name N] | list | revoke wk-…
 
-class UsageError extends Error {}
+Commands that talk to a server find it through its data dir: --data DIR, else WHARF_DATA,
+else ~/.wharf.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = createOutput();
@@ -29,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
             host: { type: "string", default: "127.0.0.1" },
             domain: { type: "string", default: "localhost" },
             "max-queue": { type: "string", default: "1000" },
+            data: { type: "string" },
+            ...LIMIT_FLAGS,
           },
         });
         const file = positionals[0];
@@ -37,9 +53,21 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
         const maxQueue = Number(values["max-queue"]);
         if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new UsageError(`--max-queue ${values["max-queue"]} is not a count`);
-        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue }, out);
+        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values) }, out);
         return 0;
       }
+      case "server":
+        await server(rest, out);
+        return 0;
+      case "deploy":
+        await deploy(rest, out);
+        return 0;
+      case "app":
+        await app(rest, out);
+        return 0;
+      case "token":
+        await token(rest, out);
+        return 0;
       case undefined:
       case "help":
       case "--help":

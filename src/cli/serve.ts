@@ -9,8 +9,11 @@ import { LocalBackend } from "../backends/local/local-backend.ts";
 import { bundleApp } from "../build/bundle.ts";
 import { checkBundle } from "../build/check.ts";
 import { planEndpoints } from "../control/plan.ts";
+import { Store } from "../control/store.ts";
+import { TokenVerifier } from "../control/tokens.ts";
 import { Version } from "../control/version.ts";
 import { Gateway } from "../gateway/gateway.ts";
+import type { EdgeLimits } from "../gateway/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
 import type { Output } from "./output.ts";
@@ -23,6 +26,10 @@ export interface ServeOptions {
   domain: string;
   /** Requests allowed to wait per function beyond its containers' capacity (then 503). */
   maxQueue: number;
+  /** The data dir whose proxy-auth tokens this serve accepts (read-only, re-read every 500 ms). */
+  data: string;
+  /** The gateway's limits on what clients send (docs/edge.md); unset ones keep their defaults. */
+  limits?: Partial<EdgeLimits>;
 }
 
 const DRAIN_GRACE_MS = 30_000;
@@ -30,7 +37,8 @@ const DRAIN_GRACE_MS = 30_000;
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
-  const gateway = new Gateway({ verify: () => false, status: () => ({ versions: current === undefined ? [] : [current.status()] }) });
+  const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
+  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {} });
   let current: Version | undefined;
   let inputs: string[] = [];
 

@@ -13,6 +13,8 @@ import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
 import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
 import { RESERVED_LABEL } from "./labels.ts";
+import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
+import { admitRequest, parserRefusal, rawResponse, type Refusal } from "./refusals.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
 export interface GatewayEndpoint extends Routable {
@@ -29,8 +31,17 @@ export interface GatewayOptions {
   verify: (credentials: Credentials) => boolean;
   /** The JSON served at `http://wharf.{domain}/status` (the platform's reserved host). */
   status?: () => unknown;
+  /** Limits on what clients may send; each defaults to its `DEFAULT_LIMITS` value (docs/edge.md). */
+  limits?: Partial<EdgeLimits>;
 }
 
+/**
+ * How long, and how many more body bytes, the gateway reads and discards after refusing a request
+ * whose body is still arriving, before closing: closing at once would answer a client that is
+ * still sending with a reset, which can destroy the refusal before the client reads it.
+ */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1024 * 1024;
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself: never forwarded. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host"]);
@@ -43,17 +54,74 @@ class PlatformError extends Error {
 
 export class Gateway {
   readonly server: Server;
+  readonly limits: EdgeLimits;
   private table: RouteTable<GatewayEndpoint> | undefined;
+  /** WebSockets (and other upgrades) in flight, closed with the gateway. */
+  private readonly upgraded = new Set<Duplex>();
+  /**
+   * Connections the gateway gave up on (a parser error, or a refusal answered with `Connection:
+   * close`): no request from one is forwarded, not one already parsed nor one pipelined after.
+   */
+  private readonly broken = new WeakSet<Duplex>();
+  /** The latest response on each connection, so a parser error never writes into one mid-way. */
+  private readonly responses = new WeakMap<Duplex, ServerResponse>();
+  /** Connections answering a refusal, with the function that ends it (and then the connection). */
+  private readonly refusing = new WeakMap<Duplex, () => void>();
 
   constructor(private readonly options: GatewayOptions) {
-    // requireHostHeader: false lets route() answer a missing Host with a `wharf: ` 400 (SPEC §3)
-    // instead of Node's empty 400.
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, (req, res) => void this.handle(req, res));
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        // A request's own time is bounded by its endpoint's timeout (504), not by Node.
+        requestTimeout: 0,
+        headersTimeout: this.limits.headersTimeoutMs,
+        // Node checks the headers deadline on this interval (default 30 s, which would stretch it).
+        connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(this.limits.headersTimeoutMs / 10))),
+        maxHeaderSize: this.limits.maxHeaderBytes,
+        // Off so that admitRequest() answers a missing Host with a `wharf: ` 400 (SPEC §3).
+        requireHostHeader: false,
+      },
+      (req, res) => void this.handle(req, res, false),
+    );
+    // Answered here rather than by Node, so a refused request is refused before its body is sent.
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
-    this.server.on("clientError", (_err, socket: Duplex) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nwharf: malformed request\n");
-      else socket.destroy();
+    this.server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => socket.destroy());
+      socket.end(rawResponse({ status: 405, message: "wharf: CONNECT is not supported (this is not a forward proxy)" }));
     });
+    this.server.on("clientError", (err: Error & { code?: string; reason?: string }, socket: Duplex) => this.clientError(err, socket));
+  }
+
+  /**
+   * Node's parser refused what the client sent (smuggling-prone framing, oversized headers, a
+   * headers timeout, …): answer in words, unless a response on this connection is already under
+   * way, then close.
+   */
+  private clientError(err: Error & { code?: string; reason?: string }, socket: Duplex): void {
+    this.broken.add(socket);
+    // The parser may fail on bytes after a head the gateway already refused (a body it cannot
+    // frame, data after `Connection: close`): that refusal is written whole, so let it flush.
+    const refusing = this.refusing.get(socket);
+    if (refusing !== undefined) {
+      refusing();
+      return;
+    }
+    const current = this.responses.get(socket);
+    if (!socket.writable || (current !== undefined && current.headersSent && !current.writableFinished)) {
+      socket.destroy();
+      return;
+    }
+    socket.on("error", () => socket.destroy());
+    socket.end(rawResponse(parserRefusal(err, this.limits)));
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  }
+
+  /** Answers a refusal and gives up on the connection: nothing more is read from it. */
+  private refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+    this.broken.add(req.socket);
+    this.refusing.set(req.socket, refuseUnread(req, res, refusal));
   }
 
   /** Swaps the route table atomically: requests already routed keep their endpoint. */
@@ -75,6 +143,8 @@ export class Gateway {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      // Upgraded sockets are no longer the HTTP server's connections: end them ourselves.
+      for (const socket of this.upgraded) socket.destroy();
     });
   }
 
@@ -117,7 +187,18 @@ export class Gateway {
     return headers;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+    if (this.broken.has(req.socket)) {
+      req.resume();
+      return;
+    }
+    this.responses.set(req.socket, res);
+    const admitted = admitRequest(req, this.limits);
+    if ("refusal" in admitted) {
+      this.refuse(req, res, admitted.refusal);
+      return;
+    }
+    req.url = admitted.path;
     if (this.table !== undefined && normalizeHost(req.headers.host) === `${RESERVED_LABEL}.${this.table.baseDomain}`) {
       this.platformPage(req, res);
       return;
@@ -130,6 +211,7 @@ export class Gateway {
       req.resume();
       return;
     }
+    if (expectsContinue) res.writeContinue();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
@@ -169,12 +251,19 @@ export class Gateway {
         req.resume();
         return;
       }
+      if (this.broken.has(req.socket)) {
+        // The parser failed on this connection while the request waited (e.g. a bad chunk size
+        // right after the headers): clientError has answered; nothing goes to the container.
+        endpoint.pool.release(member);
+        return;
+      }
+      const body = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes) : null;
       try {
         const answer = await member.client.request({
           path: req.url ?? "/",
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
           headers: this.forwardHeaders(req, endpoint),
-          body: hasBody ? req : null,
+          body,
           signal,
           headersTimeout: 0,
           bodyTimeout: 0,
@@ -183,6 +272,13 @@ export class Gateway {
         await pipeline(answer.body, res);
         return;
       } catch (err) {
+        if (body?.exceeded === true) {
+          // The container got at most the limit; it is told the request was cut off (reset).
+          this.broken.add(req.socket);
+          if (res.headersSent) res.destroy();
+          else this.refuse(req, res, { status: 413, message: `wharf: request body is over the limit of ${formatBytes(this.limits.maxBodyBytes)}` });
+          return;
+        }
         if (attempt < 2 && neverReached(err) && !signal.aborted && !req.readableDidRead) continue;
         if (!res.headersSent) {
           const reason = signal.reason as unknown;
@@ -198,6 +294,16 @@ export class Gateway {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on("error", () => socket.destroy());
+    if (this.broken.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    const admitted = admitRequest(req, this.limits);
+    if ("refusal" in admitted) {
+      socket.end(rawResponse(admitted.refusal));
+      return;
+    }
+    req.url = admitted.path;
     let endpoint: GatewayEndpoint;
     try {
       endpoint = this.route(req);
@@ -211,7 +317,14 @@ export class Gateway {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nwharf: no container available\n");
       return;
     }
-    socket.once("close", () => endpoint.pool.release(member));
+    // An open WebSocket holds its input slot; like any request it ends at the function's timeout.
+    this.upgraded.add(socket);
+    const cutoff = setTimeout(() => socket.destroy(), endpoint.timeoutMs);
+    socket.once("close", () => {
+      clearTimeout(cutoff);
+      this.upgraded.delete(socket);
+      endpoint.pool.release(member);
+    });
     const drop = (name: string, value: string): boolean =>
       name.toLowerCase().startsWith("x-forwarded-") || name.toLowerCase() === ENDPOINT_HEADER || (endpoint.requiresProxyAuth && isCredentialHeader(name, value));
     const extra = Object.entries(forwardedHeaders(req)).map(([k, v]) => `${k}: ${v}`);
@@ -253,6 +366,36 @@ function poolError(err: unknown, endpoint: GatewayEndpoint): PlatformError {
   if (err instanceof QueueFullError) return new PlatformError(503, `wharf: ${endpoint.name} is at capacity (queue full); retry later`, { "retry-after": "1" });
   if (err instanceof UnavailableError) return new PlatformError(503, `wharf: ${endpoint.name} is unavailable: ${err.message}`, { "retry-after": "5" });
   return new PlatformError(503, `wharf: ${endpoint.name} is unavailable`, { "retry-after": "5" });
+}
+
+/**
+ * Answers a refusal with `Connection: close` while the request's body may still be arriving:
+ * the answer is complete (it has a Content-Length) as soon as it is written, but the connection is
+ * only closed once the client has stopped sending, or after LINGER_MS / LINGER_BYTES of discarded
+ * body, so the client reads the refusal instead of a reset.
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, refusal: Refusal): () => void {
+  const body = `${refusal.message}\n`;
+  res.writeHead(refusal.status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.write(body);
+  let discarded = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    req.off("data", discard);
+    res.end();
+  };
+  const discard = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) close();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  if (req.complete) close();
+  else {
+    req.on("data", discard);
+    req.once("end", close);
+    req.once("close", close);
+  }
+  return close;
 }
 
 function sendError(res: ServerResponse, err: unknown): void {

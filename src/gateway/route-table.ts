@@ -42,15 +42,18 @@ export function buildRouteTable<T extends Routable>(baseDomain: string, endpoint
   return { table: { baseDomain, byLabel, byDomain, byWildcard, endpoints: [...endpoints] } };
 }
 
-/** Lowercases, drops the port and a trailing dot. Returns undefined for an unusable Host. */
+/** A DNS name (letters, digits, `-`, dot-separated), an optional trailing dot, an optional port. */
+const HOST = /^([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?::[0-9]{0,5})?$/i;
+
+/**
+ * Lowercases, drops the port and a trailing dot. Returns undefined for an unusable Host: empty,
+ * an IP-v6 literal (it names no endpoint) or anything that is not a DNS name, such as `a b` or
+ * `a:b:c`. Idempotent: a normalized host normalizes to itself.
+ */
 export function normalizeHost(host: string | undefined): string | undefined {
-  if (host === undefined || host.length === 0) return undefined;
-  let name = host.toLowerCase();
-  if (name.startsWith("[")) return undefined; // an IPv6 literal names no endpoint
-  const colon = name.lastIndexOf(":");
-  if (colon !== -1) name = name.slice(0, colon);
-  if (name.endsWith(".")) name = name.slice(0, -1);
-  return name.length === 0 ? undefined : name;
+  if (host === undefined) return undefined;
+  // Matched before lowercasing: only ASCII letters count (no Unicode case folding into a name).
+  return HOST.exec(host)?.[1]?.toLowerCase();
 }
 
 /** The endpoint a normalized host names: `{label}.{baseDomain}`, an exact domain, then `*.` one level. */
@@ -63,6 +66,7 @@ export function resolveHost<T extends Routable>(table: RouteTable<T>, host: stri
   }
   const exact = table.byDomain.get(host);
   if (exact !== undefined) return exact;
+  // `*.parent` covers one non-empty label: not `.parent`.
   const dot = host.indexOf(".");
-  return dot === -1 ? undefined : table.byWildcard.get(host.slice(dot + 1));
+  return dot <= 0 ? undefined : table.byWildcard.get(host.slice(dot + 1));
 }

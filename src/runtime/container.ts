@@ -3,7 +3,6 @@
  * endpoint's factory or handler adapted to a Node request listener, and `exit` hooks at the end.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { WharfError } from "../sdk/errors.ts";
 import type { EndpointContext, FetchApp, NodeApp } from "../sdk/types.ts";
@@ -11,9 +10,10 @@ import { factoryResultProblem, isPromise } from "./factory-check.ts";
 import { createFastapiHandler } from "./fastapi.ts";
 import type { LoadedEndpoint, LoadedFunction } from "./load.ts";
 import { relayTo, waitForPort } from "./web-server.ts";
+import { closeAll, fetchUpgrade, installBridge, nodeUpgrade, refuseUpgrade, type UpgradeListener } from "./websocket.ts";
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
-export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type { UpgradeListener };
 
 export interface ServingEndpoint {
   name: string;
@@ -64,16 +64,18 @@ async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefi
   switch (spec.kind) {
     case "fastapi": {
       const handler = createFastapiHandler(spec, (input, ctx: EndpointContext) => call(input, ctx), { name });
-      return { name, listener: fetchListener(handler) };
+      return { name, listener: fetchListener(handler), upgrade: refuseUpgrade(`wharf: ${name} is a fastapiEndpoint, which does not accept WebSocket upgrades; serve WebSockets from an asgiApp, wsgiApp or webServer`) };
     }
     case "asgi": {
       const app = checkedFactoryResult(spec.kind, name, call()) as FetchApp;
       const fetch = typeof app === "function" ? app : app.fetch.bind(app);
-      return { name, listener: fetchListener(fetch) };
+      installBridge();
+      closers.push(closeAll);
+      return { name, listener: fetchListener(fetch), upgrade: fetchUpgrade(fetch) };
     }
     case "wsgi": {
       const app = checkedFactoryResult(spec.kind, name, call()) as NodeApp;
-      return { name, listener: await nodeListener(app) };
+      return { name, listener: await nodeListener(app), upgrade: nodeUpgrade(name, app) };
     }
     case "webServer": {
       const result = call();

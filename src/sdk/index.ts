@@ -8,6 +8,7 @@ export { HTTPException } from "./http-exception.ts";
 export { WharfError } from "./errors.ts";
 export type { HttpMethod } from "./spec.ts";
 export type { StandardSchemaV1 } from "./standard-schema.ts";
+export { upgradeWebSocket, type WSCloseEvent, type WSContext, type WSErrorEvent, type WSEvents, type WSHandlerContext, type WSMessageEvent, type WSMessageReceive, type WSMiddleware, type WSReadyState } from "./websocket.ts";
 export type {
   Dependencies, EndpointContext, EndpointDecorator, FactoryDecorator, FastapiEndpointOptions, FetchApp,
   FunctionOptions, Handler, NodeApp, RequestContext, WebOptions, WebServerOptions,

@@ -1,0 +1,122 @@
+/**
+ * The runtime agent processes under a `wharf serve` (Linux /proc): which are containers and which
+ * are idle standby agents, their resident memory and CPU time.
+ *
+ * A container started through `unshare --net` is the same pid (unshare execs node). A container
+ * is told apart from a standby agent by the Unix socket it listens on: `{run dir}/{id}.sock` in
+ * wharf's private temp dir (a standby agent holds none, once its warm-up socket is closed). The
+ * socket is looked up in the process's own network namespace's /proc/PID/net/unix.
+ */
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+
+const CONTAINER_SOCKET = /\/wharf-[^/]+\/([^/]+)\.sock$/;
+
+/** [{ pid, role: "container" | "standby", container?: id, rssKiB, cpuTicks }] for every agent below rootPid. */
+export function agentsUnder(rootPid) {
+  return descendants(rootPid)
+    .filter((pid) => cmdline(pid).some((arg) => arg.endsWith("agent.js")) && !cmdline(pid).includes("--check"))
+    .map((pid) => {
+      const container = listeningContainerSocket(pid);
+      return { pid, role: container === undefined ? "standby" : "container", container, rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid) };
+    })
+    .filter((a) => a.rssKiB !== undefined);
+}
+
+/** VmRSS of a process in KiB, or undefined when it is gone. */
+export function rssKiB(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime in clock ticks (usually 10 ms), or undefined when the process is gone. */
+export function cpuTicks(pid) {
+  const fields = statFields(pid);
+  return fields === undefined ? undefined : Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Resolves true once no agent under rootPid used CPU for `windowMs` and at least `minStandby` of
+ * them are standby (the standby that a start used has been replaced and has warmed up); resolves
+ * false instead of waiting past `timeoutMs`.
+ */
+export async function waitAgentsQuiet(rootPid, minStandby, { windowMs = 150, timeoutMs = 5000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = agentsUnder(rootPid);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = agentsUnder(rootPid);
+    const busy = after.some((a) => before.find((b) => b.pid === a.pid)?.cpuTicks !== a.cpuTicks);
+    if (!busy && after.filter((a) => a.role === "standby").length >= minStandby) return true;
+  }
+  return false;
+}
+
+/** `/proc/PID/stat` fields after `(comm)`: [0] state, [1] ppid, …, [11] utime, [12] stime. */
+function statFields(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+}
+
+function descendants(root) {
+  let parents;
+  try {
+    parents = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => [Number(d), Number(statFields(Number(d))?.[1])]);
+  } catch {
+    return [];
+  }
+  const found = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = parents.filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+/** The container id whose socket this process listens on (or holds), if any. */
+function listeningContainerSocket(pid) {
+  let inodes;
+  try {
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode) => inode !== undefined),
+    );
+    // Num RefCount Protocol Flags Type St Inode Path
+    for (const line of readFileSync(`/proc/${pid}/net/unix`, "utf8").split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const path = cols[7];
+      if (path === undefined || !inodes.has(cols[6])) continue;
+      const m = CONTAINER_SOCKET.exec(path);
+      if (m !== null) return m[1];
+    }
+  } catch {
+    // gone, or not readable
+  }
+  return undefined;
+}

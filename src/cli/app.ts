@@ -1,0 +1,82 @@
+/**
+ * `wharf app list|stop|logs|history|rollback`: the apps on a running `wharf server`.
+ */
+import { parseArgs } from "node:util";
+import { appsAnswer, deployAnswer, historyAnswer, okAnswer } from "../control/admin-schemas.ts";
+import { AdminClient } from "./admin-client.ts";
+import { dataDir, table, time, UsageError } from "./command-kit.ts";
+import type { Output } from "./output.ts";
+
+const SUBCOMMANDS = "list, stop, logs, history or rollback";
+
+export async function app(args: string[], out: Output): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { data: { type: "string" }, json: { type: "boolean", default: false }, follow: { type: "boolean", short: "f", default: false } },
+  });
+  const client = (): AdminClient => AdminClient.fromDataDir(dataDir(values.data));
+  const name = (): string => {
+    const n = positionals[0];
+    const max = sub === "rollback" ? 2 : 1;
+    if (n === undefined || positionals.length > max) throw new UsageError(`wharf app ${sub ?? ""} takes an app NAME${sub === "rollback" ? " and an optional VERSION" : ""}`);
+    return n;
+  };
+  const path = (n: string, what: string): string => `/v1/apps/${encodeURIComponent(n)}/${what}`;
+  switch (sub) {
+    case "list": {
+      if (positionals.length > 0) throw new UsageError("wharf app list takes no arguments");
+      const { apps } = await client().call("GET", "/v1/apps", appsAnswer);
+      if (values.json) return out.info(JSON.stringify(apps));
+      if (apps.length === 0) return out.info("no apps: deploy one with wharf deploy FILE");
+      const rows = apps.map((a) => [a.name, a.version === null ? "-" : `v${a.version}`, a.error === null ? a.state : `${a.state} (${a.error})`, a.endpoints.join(" ") || "-"]);
+      out.info(table(["NAME", "VERSION", "STATE", "ENDPOINTS"], rows));
+      return;
+    }
+    case "stop": {
+      const n = name();
+      await client().call("POST", path(n, "stop"), okAnswer, {});
+      out.success(`app ${n} stopped`);
+      return;
+    }
+    case "history": {
+      const { versions } = await client().call("GET", path(name(), "history"), historyAnswer);
+      if (values.json) return out.info(JSON.stringify(versions));
+      out.info(table(["VERSION", "CREATED", "STATE", "NOTE"], versions.map((v) => [`v${v.number}`, time(v.created), v.status, v.note])));
+      return;
+    }
+    case "rollback": {
+      const n = name();
+      const given = positionals[1];
+      if (given !== undefined && !/^v?[1-9]\d*$/.test(given)) throw new UsageError(`${given} is not a version: pass a number from wharf app history ${n}, e.g. 2 or v2`);
+      const body = given === undefined ? {} : { version: Number(given.replace(/^v/, "")) };
+      const result = await client().call("POST", path(n, "rollback"), deployAnswer, body);
+      if (values.json) return out.info(JSON.stringify(result));
+      out.info(`app ${result.app}: version ${result.version} is live`);
+      for (const e of result.endpoints) out.success(`web function ${e.name} => ${e.url}`);
+      return;
+    }
+    case "logs": {
+      const n = name();
+      const abort = new AbortController();
+      const stop = (): void => abort.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let partial = "";
+      try {
+        await client().stream(`${path(n, "logs")}${values.follow ? "?follow=1" : ""}`, (text) => {
+          const lines = (partial + text).split("\n");
+          partial = lines.pop() ?? "";
+          for (const line of lines) out.info(line);
+        }, abort.signal);
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(sub === undefined ? `wharf app needs a subcommand: ${SUBCOMMANDS}` : `unknown app subcommand ${JSON.stringify(sub)}: use ${SUBCOMMANDS}`);
+  }
+}

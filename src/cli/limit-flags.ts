@@ -1,0 +1,29 @@
+/**
+ * The gateway's limit flags (`--max-body-mb`, `--headers-timeout-ms`), shared by the commands that
+ * run a gateway: their parseArgs entries and their parsing. Unset flags keep the gateway defaults.
+ */
+import type { EdgeLimits } from "../gateway/limits.ts";
+import { UsageError } from "./command-kit.ts";
+
+export const LIMIT_FLAGS = {
+  "max-body-mb": { type: "string" },
+  "headers-timeout-ms": { type: "string" },
+} as const;
+
+export const LIMIT_USAGE = "[--max-body-mb 100] [--headers-timeout-ms 10000]";
+
+export function parseLimitFlags(values: { "max-body-mb"?: string | undefined; "headers-timeout-ms"?: string | undefined }): Partial<EdgeLimits> {
+  const limits: Partial<EdgeLimits> = {};
+  const mb = values["max-body-mb"];
+  if (mb !== undefined) {
+    const n = Number(mb);
+    if (!/^\d+(\.\d+)?$/.test(mb) || n <= 0) throw new UsageError(`--max-body-mb ${mb} is not a positive number of MiB`);
+    limits.maxBodyBytes = Math.floor(n * 1024 * 1024);
+  }
+  const ms = values["headers-timeout-ms"];
+  if (ms !== undefined) {
+    if (!/^\d+$/.test(ms) || Number(ms) === 0) throw new UsageError(`--headers-timeout-ms ${ms} is not a positive number of milliseconds`);
+    limits.headersTimeoutMs = Number(ms);
+  }
+  return limits;
+}

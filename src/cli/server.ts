@@ -1,0 +1,222 @@
+/**
+ * `wharf server`: the long-running platform. One gateway serves every deployed app; the admin API
+ * (its own port, loopback by default, behind the admin token) deploys, rolls back and stops them
+ * and manages proxy-auth tokens; all state lives in the data dir and survives restarts.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { getRequestListener } from "@hono/node-server";
+import { LocalBackend } from "../backends/local/local-backend.ts";
+import { createAdminApi } from "../control/admin-api.ts";
+import { adminFile } from "../control/admin-schemas.ts";
+import { Platform } from "../control/platform.ts";
+import { Store } from "../control/store.ts";
+import { createToken, info, TokenVerifier } from "../control/tokens.ts";
+import { Gateway } from "../gateway/gateway.ts";
+import { WharfError } from "../sdk/errors.ts";
+import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
+import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
+import type { Output } from "./output.ts";
+import { AGENT_PATH } from "./paths.ts";
+
+const DRAIN_GRACE_MS = 30_000;
+
+export async function server(args: string[], out: Output): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: "string", default: "8000" },
+      "admin-port": { type: "string", default: "8001" },
+      data: { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      "admin-host": { type: "string", default: "127.0.0.1" },
+      domain: { type: "string", default: "localhost" },
+      "max-queue": { type: "string", default: "1000" },
+      ...LIMIT_FLAGS,
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`wharf server takes no FILE (got ${positionals.join(" ")}): deploy apps to it with wharf deploy FILE`);
+  const port = portFlag("port", values.port);
+  const adminPort = portFlag("admin-port", values["admin-port"]);
+  const maxQueue = countFlag("max-queue", values["max-queue"]);
+  const domain = values.domain.toLowerCase();
+  const limits = parseLimitFlags(values);
+  const dir = dataDir(values.data);
+
+  prepareDataDir(dir, out);
+  const releasePid = claimDataDir(dir);
+  const store = Store.open(dir);
+  store.sweepStaged();
+  const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
+
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
+  const tokens = new TokenVerifier(() => store, Infinity);
+  let platform: Platform | undefined;
+  const gateway = new Gateway({ verify: tokens.verify, status: () => platform?.status() ?? { versions: [] }, limits });
+  let admin: Server | undefined;
+  const shutdown = async (): Promise<void> => {
+    await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
+    admin?.closeAllConnections();
+    await gateway.close();
+    await platform?.close();
+    await backend.close();
+    store.close();
+    releasePid();
+  };
+
+  try {
+    const gatewayPort = await listenOrExplain(gateway.listen(port, values.host), "--port", port, values.host);
+    platform = new Platform({
+      store,
+      backend,
+      routes: gateway,
+      agentPath: AGENT_PATH,
+      cwd: process.cwd(),
+      domain,
+      port: gatewayPort,
+      maxQueue,
+      graceMs: DRAIN_GRACE_MS,
+      onEvent: (m) => out.info(m),
+      onLog: (app, fn, line, stream) => out.log(`${app}/${fn}`, line, stream),
+    });
+    const target = platform;
+    const api = createAdminApi(
+      {
+        deploy: (bundle, name) => target.deploy(bundle, name),
+        rollback: (app, version) => target.rollback(app, version),
+        stop: (app) => target.stop(app),
+        list: () => target.list(),
+        historyOf: (app) => target.historyOf(app),
+        logs: target.logs,
+        createToken: (name) => {
+          const token = createToken(store, name);
+          tokens.invalidate();
+          return token;
+        },
+        listTokens: () => store.tokens().map(info),
+        revokeToken: (id) => {
+          const found = store.revokeToken(id);
+          tokens.invalidate();
+          return found;
+        },
+      },
+      adminToken,
+    );
+    admin = createServer(getRequestListener(api));
+    const adminServer = admin;
+    const actualAdminPort = await listenOrExplain(
+      new Promise<number>((resolve, reject) => {
+        adminServer.once("error", reject);
+        adminServer.listen(adminPort, values["admin-host"], () => {
+          const address = adminServer.address();
+          resolve(typeof address === "object" && address !== null ? address.port : adminPort);
+        });
+      }),
+      "--admin-port",
+      adminPort,
+      values["admin-host"],
+    );
+    const address = `http://${connectHost(values["admin-host"])}:${actualAdminPort}`;
+    writeAdminFile(dir, address, adminToken);
+
+    out.info(`wharf server: data in ${dir}`);
+    out.success(`gateway http://${connectHost(values.host)}:${gatewayPort} serving *.${domain}`);
+    out.success(`admin API ${address} (token in ${join(dir, "admin.json")})`);
+    for (const outcome of await platform.restore()) {
+      if (outcome.result === undefined) out.error(`app ${outcome.app} could not be restarted: ${outcome.error ?? "unknown error"}`);
+      else for (const e of outcome.result.endpoints) out.success(`${outcome.app} v${outcome.result.version}: web function ${e.name} => ${e.url}`);
+    }
+    out.info("wharf server ready");
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      out.info("stopping…");
+      void shutdown().then(resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** Creates DIR (0700) or warns when an existing one is open to others. */
+function prepareDataDir(dir: string, out: Output): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    return;
+  }
+  if (!statSync(dir).isDirectory()) throw new WharfError("DATA_DIR_INVALID", `${dir} is not a directory: pass another --data DIR`);
+  if ((statSync(dir).mode & 0o077) !== 0) out.warn(`${dir} is readable by other users: run chmod 700 ${dir}`);
+}
+
+/** One server per data dir: refuses when DIR/server.pid names a live process; returns the release. */
+function claimDataDir(dir: string): () => void {
+  const file = join(dir, "server.pid");
+  const prior = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : NaN;
+  if (Number.isInteger(prior) && prior !== process.pid && alive(prior)) {
+    throw new WharfError("DATA_DIR_BUSY", `another wharf server (pid ${prior}) uses ${dir}: stop it first, or pass another --data DIR`);
+  }
+  writeAtomically(file, `${process.pid}\n`, 0o600);
+  return () => rmSync(file, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A pid reused by an unrelated program after a crash does not count.
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("wharf");
+  } catch {
+    return true;
+  }
+}
+
+/** The token of an earlier start, so CLIs configured against this dir keep working. */
+function existingAdminToken(dir: string): string | undefined {
+  try {
+    return adminFile.parse(JSON.parse(readFileSync(join(dir, "admin.json"), "utf8"))).token;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAdminFile(dir: string, address: string, token: string): void {
+  writeAtomically(join(dir, "admin.json"), `${JSON.stringify({ address, token }, null, 2)}\n`, 0o600);
+}
+
+function writeAtomically(file: string, text: string, mode: number): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(temp, "w", mode);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(temp, mode);
+  renameSync(temp, file);
+}
+
+/** The address a client on this machine connects to for a listen host. */
+function connectHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function listenOrExplain(listening: Promise<number>, flag: string, port: number, host: string): Promise<number> {
+  return listening.catch((err: NodeJS.ErrnoException) => {
+    throw new WharfError("PORT_IN_USE", err.code === "EADDRINUSE" ? `port ${port} on ${host} is in use: pick another with ${flag}` : `cannot listen on ${host}:${port}: ${err.message}`);
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The admin API's shapes, one zod schema per body, shared by the server (which parses requests)
+ * and the CLI (which parses answers and the data dir's admin.json).
+ */
+import { z } from "zod";
+
+/** DIR/admin.json: where the admin API listens and the token it requires. */
+export const adminFile = z.object({
+  address: z.url(),
+  token: z.string().min(32),
+});
+export type AdminFile = z.infer<typeof adminFile>;
+
+const appName = z.string().regex(/^[a-z0-9-]{1,40}$/, "use 1..40 characters of [a-z0-9-]");
+
+// ── request bodies ─────────────────────────────────────────────────────────────────────────
+export const deployBody = z.object({ bundle: z.string().min(1, "the bundle is empty"), name: appName.optional() }).strict();
+export const rollbackBody = z.object({ version: z.number().int().positive().optional() }).strict();
+export const tokenCreateBody = z.object({ name: z.string().max(100).optional() }).strict();
+export const emptyBody = z.object({}).strict();
+
+// ── answers ────────────────────────────────────────────────────────────────────────────────
+export const errorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const deployAnswer = z.object({
+  app: z.string(),
+  version: z.number(),
+  endpoints: z.array(z.object({ name: z.string(), url: z.string() })),
+});
+
+export const appsAnswer = z.object({
+  apps: z.array(
+    z.object({
+      name: z.string(),
+      version: z.number().nullable(),
+      endpoints: z.array(z.string()),
+      state: z.enum(["active", "stopped", "failed"]),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+
+export const historyAnswer = z.object({
+  versions: z.array(z.object({ number: z.number(), created: z.number(), status: z.enum(["active", "stopped", "superseded"]), note: z.string(), bundle: z.string() })),
+});
+
+export const tokenCreatedAnswer = z.object({ id: z.string(), secret: z.string(), name: z.string(), created: z.number() });
+
+export const tokensAnswer = z.object({
+  tokens: z.array(z.object({ id: z.string(), name: z.string(), created: z.number(), revoked: z.number().nullable() })),
+});
+
+export const okAnswer = z.object({ ok: z.literal(true) });

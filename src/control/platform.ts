@@ -1,0 +1,256 @@
+/**
+ * The control plane of `wharf server`: deploys, rollbacks and stops of apps, each one a Version
+ * (see version.ts), all served by one gateway through one route table merged over every running
+ * app. A change goes check → start → flip routes → record (one transaction) → drain the old
+ * version, one change at a time; a change that fails anywhere leaves the running version alone.
+ */
+import { rmSync } from "node:fs";
+import type { Backend } from "../backends/backend.ts";
+import { checkBundle } from "../build/check.ts";
+import type { GatewayEndpoint } from "../gateway/gateway.ts";
+import { buildRouteTable, type RouteTable } from "../gateway/route-table.ts";
+import type { Manifest } from "../runtime/manifest.ts";
+import { WharfError } from "../sdk/errors.ts";
+import { AppLogs } from "./app-logs.ts";
+import { parseManifest } from "./manifest-schema.ts";
+import { planEndpoints, type PlannedEndpoint } from "./plan.ts";
+import type { Store, VersionRow } from "./store.ts";
+import { Version } from "./version.ts";
+
+export interface PlatformOptions {
+  store: Store;
+  backend: Backend;
+  routes: { setRoutes(table: RouteTable<GatewayEndpoint>): void };
+  /** The runtime agent (dist/agent.js): checks bundles and runs containers. */
+  agentPath: string;
+  /** Working directory of every container and of the checker. */
+  cwd: string;
+  domain: string;
+  /** The gateway's port, for the URLs printed (omitted when 80). */
+  port: number;
+  maxQueue: number;
+  graceMs: number;
+  /** Lifecycle events worth a server log line. */
+  onEvent(message: string): void;
+  /** Container log lines, by app and function. */
+  onLog(app: string, fn: string, line: string, stream: "stdout" | "stderr"): void;
+}
+
+export interface DeployResult {
+  app: string;
+  version: number;
+  endpoints: { name: string; url: string }[];
+}
+
+export interface AppSummary {
+  name: string;
+  /** The active version, or the latest one when the app is stopped. */
+  version: number | null;
+  endpoints: string[];
+  /** `failed`: recorded as active but it could not be started (see `error`). */
+  state: "active" | "stopped" | "failed";
+  error: string | null;
+}
+
+interface Running {
+  row: VersionRow;
+  version: Version;
+}
+
+export const APP_NAME = /^[a-z0-9-]{1,40}$/;
+
+export class Platform {
+  readonly logs = new AppLogs();
+  private readonly running = new Map<string, Running>();
+  private readonly failed = new Map<string, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PlatformOptions) {
+    options.routes.setRoutes(this.table());
+  }
+
+  /** Checks, plans and starts a bundle as a new version of its app (or of `name`). */
+  deploy(contents: Buffer, name?: string): Promise<DeployResult> {
+    return this.exclusive(async () => {
+      if (name !== undefined && !APP_NAME.test(name)) throw new WharfError("APP_NAME_INVALID", `app name ${JSON.stringify(name)} is invalid: use 1..40 characters of [a-z0-9-]`);
+      const { store } = this.options;
+      const staged = store.stageBundle(contents);
+      let manifest: Manifest;
+      try {
+        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd);
+      } catch (err) {
+        rmSync(staged.tempPath, { force: true });
+        throw err;
+      }
+      const path = store.commitBundle(staged);
+      return this.launch(name === undefined ? manifest : { ...manifest, app: name }, staged.hash, path, "deploy");
+    });
+  }
+
+  /** Redeploys the stored bundle of `number`, or of the version before the current one, as a new version. */
+  rollback(app: string, number?: number): Promise<DeployResult> {
+    return this.exclusive(async () => {
+      const history = this.historyOf(app);
+      const current = history.find((v) => v.status === "active") ?? history.at(-1);
+      const target = number === undefined ? history.filter((v) => current !== undefined && v.number < current.number).at(-1) : history.find((v) => v.number === number);
+      if (target === undefined) {
+        throw new WharfError("VERSION_NOT_FOUND", number === undefined ? `app ${app} has no version before v${current?.number ?? 0} to roll back to: see wharf app history ${app}` : `app ${app} has no version ${number}: see wharf app history ${app}`);
+      }
+      const path = this.options.store.verifiedBundle(target.bundleHash);
+      return this.launch(parseManifest(JSON.parse(target.manifest)), target.bundleHash, path, `rollback to v${target.number}`);
+    });
+  }
+
+  /** Takes the app's routes down, records it stopped, and drains its containers. */
+  stop(app: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.historyOf(app);
+      const running = this.running.get(app);
+      if (running === undefined && this.options.store.activeVersion(app) === undefined) throw new WharfError("APP_STOPPED", `app ${app} is already stopped: deploy it, or roll it back, to start it again`);
+      this.running.delete(app);
+      this.failed.delete(app);
+      this.flip();
+      this.options.store.stopApp(app);
+      this.options.onEvent(`${app}: stopped`);
+      await running?.version.stop("reload");
+    });
+  }
+
+  /** Starts every app's last active version (at server start). Failures are reported, not thrown. */
+  restore(): Promise<{ app: string; result?: DeployResult; error?: string }[]> {
+    return this.exclusive(async () => {
+      const outcomes: { app: string; result?: DeployResult; error?: string }[] = [];
+      for (const app of this.options.store.apps()) {
+        const row = this.options.store.activeVersion(app);
+        if (row === undefined) continue;
+        try {
+          const path = this.options.store.verifiedBundle(row.bundleHash);
+          const manifest = parseManifest(JSON.parse(row.manifest));
+          const version = await this.startVersion(manifest, path, this.plan(manifest));
+          this.running.set(app, { row, version });
+          this.flip();
+          outcomes.push({ app, result: this.result(row, version) });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          this.failed.set(app, message);
+          outcomes.push({ app, error: message });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  list(): AppSummary[] {
+    const { store } = this.options;
+    return store.apps().map((name) => {
+      const running = this.running.get(name);
+      const active = store.activeVersion(name);
+      const latest = active ?? store.history(name).at(-1);
+      return {
+        name,
+        version: latest?.number ?? null,
+        endpoints: running === undefined ? [] : running.version.endpoints.map((e) => this.url(e.label)),
+        state: running !== undefined ? "active" : active !== undefined ? "failed" : "stopped",
+        error: this.failed.get(name) ?? null,
+      };
+    });
+  }
+
+  /** Every version of an app, oldest first; an unknown app is a user error. */
+  historyOf(app: string): VersionRow[] {
+    const history = this.options.store.history(app);
+    if (history.length === 0) throw new WharfError("APP_NOT_FOUND", `no app named ${app} on this server: see wharf app list`);
+    return history;
+  }
+
+  status(): { versions: ReturnType<Version["status"]>[] } {
+    return { versions: [...this.running.values()].map((r) => r.version.status()) };
+  }
+
+  /** Stops every running version (server shutdown). */
+  async close(graceMs = 2000): Promise<void> {
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(all.map((r) => r.version.stop("shutdown", graceMs)));
+  }
+
+  private async launch(manifest: Manifest, hash: string, path: string, note: string): Promise<DeployResult> {
+    const app = manifest.app;
+    const old = this.running.get(app);
+    const keeps = old === undefined ? "nothing was changed" : `v${old.row.number} keeps serving`;
+    const version = await this.startVersion(manifest, path, this.plan(manifest)).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new WharfError("DEPLOY_FAILED", `${app} did not start: ${message}; ${keeps}`, { cause: err });
+    });
+    let row: VersionRow;
+    try {
+      const others = [...this.running].filter(([name]) => name !== app).map(([, r]) => r.version);
+      this.options.routes.setRoutes(this.table([...others, version]));
+      row = this.options.store.activate(app, hash, JSON.stringify(manifest), note);
+    } catch (err) {
+      this.flip();
+      void version.stop("reload", 0);
+      throw err;
+    }
+    this.running.set(app, { row, version });
+    this.failed.delete(app);
+    this.options.onEvent(`${app}: v${row.number} is live (${note})`);
+    if (old !== undefined) void old.version.stop("reload");
+    return this.result(row, version);
+  }
+
+  /** Plans endpoints without `-dev` and refuses labels or domains another app holds. */
+  private plan(manifest: Manifest): PlannedEndpoint[] {
+    const planned = planEndpoints(manifest, { dev: false, baseDomain: this.options.domain });
+    const claim = (app: string, e: { name: string; label: string; customDomains: readonly string[] }) => ({ name: `${e.name} of app ${app}`, label: e.label, customDomains: e.customDomains });
+    const others = [...this.running].filter(([app]) => app !== manifest.app).flatMap(([app, r]) => r.version.endpoints.map((e) => claim(app, e)));
+    const built = buildRouteTable(this.options.domain, [...others, ...planned.map((p) => claim(manifest.app, p))]);
+    if ("conflicts" in built) throw new WharfError("ADDRESS_CONFLICT", `${built.conflicts.join("; ")}: give one of them another label or domain, or stop the other app`);
+    return planned;
+  }
+
+  private async startVersion(manifest: Manifest, bundle: string, planned: PlannedEndpoint[]): Promise<Version> {
+    const app = manifest.app;
+    const version = new Version({
+      backend: this.options.backend,
+      bundle,
+      cwd: this.options.cwd,
+      manifest,
+      planned,
+      maxQueue: this.options.maxQueue,
+      graceMs: this.options.graceMs,
+      onLog: (fn, line, stream) => {
+        this.logs.append(app, fn, line);
+        this.options.onLog(app, fn, line, stream);
+      },
+      onEvent: (message) => this.options.onEvent(`${app}: ${message}`),
+    });
+    await version.start();
+    return version;
+  }
+
+  private table(versions: Version[] = [...this.running.values()].map((r) => r.version)): RouteTable<GatewayEndpoint> {
+    const built = buildRouteTable(this.options.domain, versions.flatMap((v) => v.endpoints));
+    if ("conflicts" in built) throw new WharfError("ADDRESS_CONFLICT", built.conflicts.join("; "), { kind: "system" });
+    return built.table;
+  }
+
+  private flip(): void {
+    this.options.routes.setRoutes(this.table());
+  }
+
+  private result(row: VersionRow, version: Version): DeployResult {
+    return { app: row.app, version: row.number, endpoints: version.endpoints.map((e) => ({ name: e.name, url: this.url(e.label) })) };
+  }
+
+  private url(label: string): string {
+    return `http://${label}.${this.options.domain}${this.options.port === 80 ? "" : `:${this.options.port}`}`;
+  }
+
+  /** Runs changes one at a time, in order. */
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(change, change);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}
