@@ -3,7 +3,8 @@
  * 1. scale from zero: first-response time of a function at zero (bench/apps/cold.ts), next to
  *    `node -e 0`'s start time, as ratios;
  * 2. a burst of 200 concurrent requests to a function at zero: all served?, latency, containers;
- * 3. idle memory: RSS of every runtime agent vs a bare Node http server;
+ * 3. idle memory: RSS of every runtime agent vs a bare Node http server (read before the burst,
+ *    while every container of that app is idle);
  * 4. hello-world throughput and latency on loopback for a bare Node server (the ceiling for any
  *    Node path), nginx → Node with upstream keep-alive (what a user would put in front instead,
  *    when nginx is installed) and `wharf serve` (fastapiEndpoint with default options, with one
@@ -70,7 +71,7 @@ console.log(
     `client and servers share the ${cores.length} cores`,
 );
 
-/** One row per target: { name, result?, error?, skipped?, notes: string[] }. */
+/** One row per target: { name, result?, error?, skipped?, load? (1-min, after the row), notes: string[] }. */
 const rows = [];
 
 /** Probes then loads a running target; a failure becomes the row's error, not the run's. */
@@ -136,8 +137,12 @@ async function coldApp() {
   }
   const status = statusReader(app.port);
   try {
-    const timingsFrom = app.timings.length;
+    let timingsFrom = app.timings.length;
     try {
+      // The initial containers' lines (some printed after the address lines) are not samples.
+      progress("cold start: waiting for every cold function at zero");
+      await waitForStatus(status, (s) => COLD.functions.every((fn) => atZero(s.get(fn))), "every cold function scaled to zero", 20_000);
+      timingsFrom = app.timings.length;
       progress(`cold start: ${COLD.samples} samples over ${COLD.functions.length} functions`);
       coldResult.cold = await coldStarts({ app, status, functions: COLD.functions, samples: COLD.samples, deadline: Date.now() + COLD.budgetMs, progress });
     } catch (err) {
@@ -269,8 +274,8 @@ for (const row of rows) {
 
 for (const section of [
   coldSection({ ...coldResult, error: [coldResult.error, coldResult.nodeError && `node -e 0: ${coldResult.nodeError}`].filter(Boolean).join("; ") || undefined }),
-  memorySection(memoryResult),
   burstSection(burstResult),
+  memorySection(memoryResult),
 ]) {
   console.log("");
   for (const line of section) console.log(line);
