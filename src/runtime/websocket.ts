@@ -7,7 +7,7 @@
 import type { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { WEBSOCKET_BRIDGE, type WebSocketBridge, type WSContext, type WSEvents, type WSReadyState } from "../sdk/websocket.ts";
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -32,8 +32,19 @@ const NOT_FOR_HANDSHAKE = new Set([
 const held = new WeakMap<Request, Held>();
 const extraHeaders = new WeakMap<IncomingMessage, string[]>();
 const open = new Set<WebSocket>();
-const wss = new WebSocketServer({ noServer: true, clientTracking: false });
-wss.on("headers", (headers: string[], req: IncomingMessage) => headers.push(...(extraHeaders.get(req) ?? [])));
+/**
+ * `ws` is loaded on the first upgrade only: it pulls in zlib, crypto and tls, ~8 MiB of resident
+ * memory in every container that never serves a WebSocket.
+ */
+let wssLoading: Promise<WebSocketServer> | undefined;
+function webSocketServer(): Promise<WebSocketServer> {
+  wssLoading ??= import("ws").then(({ WebSocketServer: Server }) => {
+    const wss = new Server({ noServer: true, clientTracking: false });
+    wss.on("headers", (headers: string[], req: IncomingMessage) => headers.push(...(extraHeaders.get(req) ?? [])));
+    return wss;
+  });
+  return wssLoading;
+}
 
 const bridge: WebSocketBridge = {
   holds: (request) => held.has(request),
@@ -121,7 +132,13 @@ function complete(entry: Held, events: WSEvents, response: Response, url: string
     if (!NOT_FOR_HANDSHAKE.has(name)) extra.push(`${name}: ${value}`);
   });
   extraHeaders.set(entry.req, extra);
-  wss.handleUpgrade(entry.req, entry.socket, entry.head, (ws) => attach(ws, events, url));
+  void webSocketServer().then(
+    (wss) => wss.handleUpgrade(entry.req, entry.socket, entry.head, (ws) => attach(ws, events, url)),
+    (err: unknown) => {
+      console.error("wharf: could not load the ws package for a WebSocket upgrade:", err);
+      entry.socket.destroy();
+    },
+  );
 }
 
 function attach(ws: WebSocket, events: WSEvents, url: string): void {

@@ -74,7 +74,6 @@ export class LocalBackend implements Backend {
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
     if (this.closed) throw new Error("the backend is closed");
     const agent = this.standby.shift() ?? spawnAgent(this.options.agentPath, this.networkIsolation);
-    this.refill();
     if (spec.memoryMiB !== null && !this.memoryLimits && !this.warnedMemory) {
       this.warnedMemory = true;
       this.options.warn?.(`memory limits are not enforced here (no writable cgroup v1 memory controller): ${spec.functionName} asks for ${spec.memoryMiB} MiB`);
@@ -82,7 +81,13 @@ export class LocalBackend implements Backend {
     const container = new LocalContainer(spec, agent, join(this.runDir, `${spec.id}.sock`), this.memoryLimits ? spec.memoryMiB : null);
     this.live.add(container);
     void container.exited.then(() => this.live.delete(container));
-    await container.ready();
+    try {
+      await container.ready();
+    } finally {
+      // Refill only now: spawning a process blocks this event loop for milliseconds, which the
+      // cold start being served should not wait for.
+      this.refill();
+    }
     return container;
   }
 
