@@ -50,7 +50,7 @@ export async function server(args: string[], out: Output): Promise<void> {
   prepareDataDir(dir, out);
   const releasePid = claimDataDir(dir);
   const store = Store.open(dir);
-  store.sweepStaged();
+  store.sweepBundles();
   const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
 
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });

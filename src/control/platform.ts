@@ -101,9 +101,9 @@ export class Platform {
     });
   }
 
-  /** Takes the app's routes down, records it stopped, and drains its containers. */
-  stop(app: string): Promise<void> {
-    return this.exclusive(async () => {
+  /** Takes the app's routes down, records it stopped, and resolves once its containers drained. */
+  async stop(app: string): Promise<void> {
+    const running = await this.exclusive(async () => {
       this.historyOf(app);
       const running = this.running.get(app);
       if (running === undefined && this.options.store.activeVersion(app) === undefined) throw new WharfError("APP_STOPPED", `app ${app} is already stopped: deploy it, or roll it back, to start it again`);
@@ -112,8 +112,10 @@ export class Platform {
       this.flip();
       this.options.store.stopApp(app);
       this.options.onEvent(`${app}: stopped`);
-      await running?.version.stop("reload");
+      return running;
     });
+    // Outside the lock: a long drain does not hold up other changes.
+    await running?.version.stop("reload");
   }
 
   /** Starts every app's last active version (at server start). Failures are reported, not thrown. */

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Store } from "./store.ts";
 
@@ -57,10 +57,13 @@ describe("bundles", () => {
     expect(() => store.bundlePath("../../etc/passwd")).toThrow(/not a bundle hash/);
   });
 
-  it("sweeps temp files a crash left behind", () => {
+  it("sweeps temp files a crash left behind and bundles no version refers to", () => {
+    const kept = store.commitBundle(store.stageBundle(Buffer.from("kept")));
+    store.activate("a", store.stageBundle(Buffer.from("kept")).hash, "{}", "deploy");
+    store.commitBundle(store.stageBundle(Buffer.from("failed deploy")));
     store.stageBundle(Buffer.from("half"));
-    store.sweepStaged();
-    expect(readdirSync(join(dir, "bundles"))).toEqual([]);
+    store.sweepBundles();
+    expect(readdirSync(join(dir, "bundles"))).toEqual([basename(kept)]);
   });
 });
 

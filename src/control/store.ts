@@ -142,10 +142,11 @@ export class Store {
     return path;
   }
 
-  /** Removes temp files a crash left behind. */
-  sweepStaged(): void {
+  /** At start: removes temp files a crash left behind, and bundles no version refers to (failed deploys). */
+  sweepBundles(): void {
     const dir = join(this.dir, "bundles");
-    for (const name of readdirSync(dir)) if (name.startsWith(".tmp-")) rmSync(join(dir, name), { force: true });
+    const used = new Set((this.db.prepare("SELECT DISTINCT bundle_hash AS h FROM versions").all() as { h: string }[]).map((r) => `${r.h}.mjs`));
+    for (const name of readdirSync(dir)) if (name.startsWith(".tmp-") || !used.has(name)) rmSync(join(dir, name), { force: true });
   }
 
   // ── apps and versions ────────────────────────────────────────────────────────────────────

@@ -71,7 +71,6 @@ class Agent {
   private server: Server | undefined;
   private container: Container | undefined;
   private inFlight = 0;
-  private stopping = false;
 
   async start(message: StartMessage): Promise<void> {
     const began = performance.now();
@@ -120,18 +119,31 @@ class Agent {
     this.prepared = { bundle, app };
   }
 
-  async stop(graceMs: number): Promise<never> {
-    if (!this.stopping) {
-      this.stopping = true;
-      this.server?.close();
-      this.server?.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      try {
-        await this.container?.shutdown();
-      } catch (err) {
-        console.error(`exit hook failed: ${messageOf(err)}`);
-      }
+  private stopped: Promise<never> | undefined;
+
+  /** Drains, runs `exit` hooks, then ends the container's process group. Idempotent. */
+  stop(graceMs: number): Promise<never> {
+    this.stopped ??= this.drainAndExit(graceMs);
+    return this.stopped;
+  }
+
+  private async drainAndExit(graceMs: number): Promise<never> {
+    this.server?.close();
+    this.server?.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    try {
+      await this.container?.shutdown();
+    } catch (err) {
+      console.error(`exit hook failed: ${messageOf(err)}`);
+    }
+    // Whatever the user's code spawned (a webServer's python, say) goes with the container, even
+    // when the platform that would kill the group is gone (kill -9). Our own SIGTERM handler
+    // only re-enters this idempotent stop.
+    try {
+      process.kill(-process.pid, "SIGTERM");
+    } catch {
+      // not a group leader (started by hand): nothing to end
     }
     process.exit(0);
   }

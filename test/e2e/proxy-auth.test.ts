@@ -6,8 +6,8 @@ const INVALID = "wharf: invalid credentials for proxy authorization\n";
 const JSON_HEADERS = { "content-type": "application/json" };
 const PREFLIGHT = { origin: "http://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" };
 
-// No token can be valid yet (`wharf serve` verifies against an empty store; token management is a
-// later issue), so the "with credentials" cases are all refusals.
+// These credentials belong to no token of the data dir, so every case is a refusal; valid,
+// revoked and stripped credentials are covered by test/e2e/tokens.test.ts.
 const BAD_CREDENTIALS: [string, Record<string, string>][] = [
   ["Modal-Key + Modal-Secret", { "modal-key": "wk-x", "modal-secret": "ws-y" }],
   ["Authorization: Bearer wk-….ws-…", { authorization: "Bearer wk-x.ws-y" }],

@@ -3,61 +3,12 @@
  * server, Express calling listen(), a WebSocket echo server) behind the gateway; nothing left
  * running after Ctrl-C; and a function that never listens failing with a clear message.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { allProcesses, containerTree, running, survivors } from "../helpers/procs.ts";
 import { ROOT, runToEnd, startServe, type Served } from "../helpers/serve.ts";
-
-interface ProcInfo {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgid: number;
-  cmdline: string;
-}
-
-/** One process as /proc shows it, or undefined once it is gone. */
-function procInfo(pid: number): ProcInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which is in parentheses and may itself contain spaces.
-    const [state = "", ppid = "", pgid = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
-    return { pid, state, ppid: Number(ppid), pgid: Number(pgid), cmdline };
-  } catch {
-    return undefined;
-  }
-}
-
-function allProcesses(): ProcInfo[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => procInfo(Number(name)))
-    .filter((p): p is ProcInfo => p !== undefined);
-}
-
-/** Running: exists and is not a zombie (a zombie has exited and only waits to be reaped). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw err;
-  }
-  const info = procInfo(pid);
-  return info !== undefined && info.state !== "Z";
-}
-
-/** Waits (bounded) for every pid to stop running; returns those still running. */
-async function survivors(pids: number[]): Promise<number[]> {
-  for (let i = 0; i < 100; i++) {
-    if (!pids.some(running)) return [];
-    await sleep(50);
-  }
-  return pids.filter(running);
-}
 
 describe("wharf serve examples/web-server.ts", () => {
   let served: Served;
@@ -160,20 +111,8 @@ describe("wharf serve examples/web-server.ts", () => {
 
   // Last: stops this describe's CLI and checks that nothing it started outlives it.
   it("leaves no process behind after Ctrl-C", async () => {
-    const cliPid = served.proc.pid;
-    expect(cliPid).toBeTypeOf("number");
-    const before = allProcesses();
-    // The containers: the CLI's children running the agent (not the short-lived `--check` ones).
-    const agents = before.filter((p) => p.ppid === cliPid && p.cmdline.includes("dist/agent.js") && !p.cmdline.includes("--check"));
-    expect(agents.length).toBeGreaterThanOrEqual(4);
-    // Each agent leads its own process group; what it spawned is in that group and below it.
-    const groups = new Set(agents.map((a) => a.pid));
-    const started = new Set(before.filter((p) => groups.has(p.pgid)).map((p) => p.pid));
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const p of before) if (started.has(p.ppid) && !started.has(p.pid)) { started.add(p.pid); grew = true; }
-    }
-    const pythons = before.filter((p) => started.has(p.pid) && p.cmdline.includes("http.server 8000"));
+    const { groups, started, pythons } = containerTree(served.proc.pid ?? -1);
+    expect(groups.size).toBeGreaterThanOrEqual(4);
     expect(pythons.length).toBeGreaterThanOrEqual(1);
 
     expect(await served.stop("SIGINT")).toBe(0);
@@ -198,5 +137,16 @@ describe("a webServer that never listens", () => {
     expect(errors[0]).toMatch(/\bport 8999\b/);
     expect(errors[0]).toMatch(/within 1s \(startupTimeout\)/);
     expect(output).not.toMatch(/✓ web function/);
+  });
+});
+
+describe("after kill -9 of wharf serve", () => {
+  it("leaves no container or spawned program behind", async () => {
+    const served = await startServe("test/fixtures/careless-spawner.ts");
+    const { started, pythons } = containerTree(served.proc.pid ?? -1);
+    expect(pythons.length).toBeGreaterThanOrEqual(1);
+    // No Ctrl-C, no cleanup: the agents notice their platform is gone and end their groups.
+    await served.stop("SIGKILL");
+    expect(await survivors([...started], 10_000)).toEqual([]);
   });
 });
