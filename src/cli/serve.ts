@@ -18,6 +18,7 @@ import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH, SDK_PATH } from "./paths.ts";
+import { untilStopped } from "./signals.ts";
 
 export interface ServeOptions {
   file: string;
@@ -111,14 +112,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   };
   const watcher = watchInputs(inputs, () => void reload());
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      out.info("stopping…");
-      void shutdown().then(resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilStopped(out, shutdown);
 }
 
 function printEndpoints(version: Version, domain: string, port: number, out: Output): void {

@@ -21,6 +21,7 @@ import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
 import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH } from "./paths.ts";
+import { untilStopped } from "./signals.ts";
 
 const DRAIN_GRACE_MS = 30_000;
 
@@ -136,14 +137,7 @@ export async function server(args: string[], out: Output): Promise<void> {
     throw err;
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      out.info("stopping…");
-      void shutdown().then(resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilStopped(out, shutdown);
 }
 
 /** Creates DIR (0700) or warns when an existing one is open to others. */

@@ -1,15 +1,8 @@
 /** Reads the gateway's status page (`http://wharf.localhost/status`). */
+import type { ScalerStatus as FunctionStatus } from "../../src/autoscaler/scaler.ts";
 import type { Served } from "./serve.ts";
 
-export interface FunctionStatus {
-  name: string;
-  containers: number;
-  starting: number;
-  inFlight: number;
-  queued: number;
-  backingOff: boolean;
-  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number };
-}
+export type { FunctionStatus };
 
 export async function functionStatus(served: Served, name: string): Promise<FunctionStatus> {
   const status = (await served.request("wharf.localhost", "/status")).json<{ versions: { functions: FunctionStatus[] }[] }>();
