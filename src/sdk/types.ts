@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpMethod } from "./spec.ts";
 import type { InferOutput, StandardSchemaV1 } from "./standard-schema.ts";
 
-/** Options of `app.function()` and `app.cls()`. Every field is optional. */
+/**
+ * Options of `app.function()` and `app.cls()`. Every field is optional; defaults are on each field.
+ *
+ * @example
+ * app.function({ minContainers: 1, maxContainers: 4, timeout: 30, concurrency: { maxInputs: 8 }, env: { MODE: "prod" }, memory: 512 })
+ */
 export interface FunctionOptions {
   /** The function's name; default: its exported binding's name, then its own `name`. */
   name?: string;
@@ -24,7 +29,13 @@ export interface FunctionOptions {
   memory?: number;
 }
 
-/** Options every web decorator takes. */
+/**
+ * Options every web decorator takes. Defaults: label `{app}-{function}`, no custom domains,
+ * `requiresProxyAuth: false`.
+ *
+ * @example
+ * wharf.asgiApp({ label: "my-api", customDomains: ["api.example.com", "*.example.org"], requiresProxyAuth: true })
+ */
 export interface WebOptions {
   /** Subdomain label: 1..63 of `[a-z0-9-]`, not starting or ending with `-`. Default `{app}-{function}`. */
   label?: string;
@@ -34,7 +45,12 @@ export interface WebOptions {
   requiresProxyAuth?: boolean;
 }
 
-/** What a fastapiEndpoint handler and its dependencies see besides the input. */
+/**
+ * What a fastapiEndpoint handler and its dependencies see besides the input.
+ *
+ * @example
+ * const user = (ctx: wharf.RequestContext) => ctx.headers.get("authorization") ?? "anonymous";
+ */
 export interface RequestContext {
   /** The request as received by the container (body already consumed for POST/PUT/PATCH). */
   request: Request;
@@ -43,6 +59,12 @@ export interface RequestContext {
   query: Record<string, string | string[]>;
 }
 
+/**
+ * The second argument of a fastapiEndpoint handler: the request context plus resolved `deps`.
+ *
+ * @example
+ * wharf.fastapiEndpoint({ deps: { user } })((_input, ctx) => ({ hello: ctx.deps.user }));
+ */
 export interface EndpointContext<Deps = Record<string, unknown>> extends RequestContext {
   /** The resolved results of the endpoint's `deps`. */
   deps: Deps;
@@ -52,6 +74,13 @@ export type Dependency = (ctx: RequestContext) => unknown;
 export type Dependencies = Record<string, Dependency>;
 export type ResolvedDeps<D> = { [K in keyof D]: D[K] extends (...args: never[]) => infer R ? Awaited<R> : never };
 
+/**
+ * Options of `fastapiEndpoint` (and `webEndpoint`). Defaults: `method: "GET"`, `docs: false`, no
+ * schemas, no deps, plus the {@link WebOptions} defaults.
+ *
+ * @example
+ * wharf.fastapiEndpoint({ method: "POST", docs: true, body: z.object({ name: z.string() }) })
+ */
 export interface FastapiEndpointOptions<
   B extends StandardSchemaV1 | undefined = undefined,
   Q extends StandardSchemaV1 | undefined = undefined,
@@ -89,12 +118,22 @@ export interface EndpointDecorator<I, D> {
   <F extends Handler<I, D>>(fn: F, context?: ClassMethodDecoratorContext): F;
 }
 
-/** An ASGI-equivalent app: an object with `fetch` (Hono, itty-router, H3, Elysia) or a bare function. */
+/**
+ * An ASGI-equivalent app: an object with `fetch` (Hono, itty-router, H3, Elysia) or a bare function.
+ *
+ * @example
+ * const app: wharf.FetchApp = (request) => Response.json({ path: new URL(request.url).pathname });
+ */
 export type FetchApp =
   | { fetch: (request: Request) => Response | Promise<Response> }
   | ((request: Request) => Response | Promise<Response>);
 
-/** A WSGI-equivalent app: a Node request listener (Express, Connect), a Koa app, or a Fastify instance. */
+/**
+ * A WSGI-equivalent app: a Node request listener (Express, Connect), a Koa app, or a Fastify instance.
+ *
+ * @example
+ * const app: wharf.NodeApp = (req, res) => res.end(`hello from ${req.url}`);
+ */
 export type NodeApp =
   | ((req: IncomingMessage, res: ServerResponse) => unknown)
   | { callback(): (req: IncomingMessage, res: ServerResponse) => unknown }
@@ -121,6 +160,12 @@ export interface FactoryDecorator<R> {
   <F extends () => R>(fn: F & NoParameters<F> & Synchronous<F>, context?: ClassMethodDecoratorContext): F;
 }
 
+/**
+ * Options of `webServer(port, options)`: `startupTimeout` (default 5 s) plus {@link WebOptions}.
+ *
+ * @example
+ * wharf.webServer(8000, { startupTimeout: 10, label: "files" })
+ */
 export interface WebServerOptions extends WebOptions {
   /** Seconds to wait for the port to accept connections. Default `5`. */
   startupTimeout?: number;
