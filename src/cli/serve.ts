@@ -83,6 +83,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     throw err;
   }
   printEndpoints(current, options.domain, port, out);
+  out.info(`serving on ${options.host}:${port}; pool status at http://wharf.${options.domain}:${port}/status; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
 
   let reloading = false;
   let again = false;
