@@ -25,7 +25,9 @@ export interface IdleAgent {
 
 /** Starts an agent in its own process group (and network namespace when `isolated`). */
 export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
-  const node = [process.execPath, "--enable-source-maps", agentPath];
+  // No --enable-source-maps: it parses dist/agent.js.map in every container (~2 MiB resident)
+  // for our own stack frames only; user bundles carry no source map.
+  const node = [process.execPath, agentPath];
   const child = isolated
     ? spawn("unshare", ["--net", "--", ...node], { env: { ...process.env, WHARF_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
     : spawn(process.execPath, node.slice(1), { env: process.env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
