@@ -7,6 +7,7 @@ import { WharfError } from "../sdk/errors.ts";
 import { app } from "./app.ts";
 import { dataDir, UsageError } from "./command-kit.ts";
 import { deploy } from "./deploy.ts";
+import { domain } from "./domain.ts";
 import { LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from "./limit-flags.ts";
 import { createOutput } from "./output.ts";
 import { serve } from "./serve.ts";
@@ -21,10 +22,14 @@ commands:
       bundle FILE, serve every endpoint on an embedded gateway, reload on save
       (proxy-auth tokens are read from DIR, as created by wharf token create)
   server [--port 8000] [--admin-port 8001] [--data DIR] [--host 127.0.0.1] [--domain localhost]
-      run the platform: a gateway for every deployed app and the admin API; state in DIR
+         [--https-port N] [--renew-before-days 30]
+      run the platform: a gateway for every deployed app and the admin API; state in DIR;
+      with --https-port, HTTPS for every custom domain that has a certificate
   deploy FILE [--name N]                      bundle FILE and deploy it to the server
   app list | stop NAME | logs NAME [-f] | history NAME | rollback NAME [VERSION]
   token create [--name N] | list | revoke wk-…
+  domain add NAME (--cert FILE --key FILE | --acme [--acme-directory URL] [--acme-email E])
+       | list | remove NAME
 
 Commands that talk to a server find it through its data dir: --data DIR, else WHARF_DATA,
 else ~/.wharf.`;
@@ -67,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case "token":
         await token(rest, out);
+        return 0;
+      case "domain":
+        await domain(rest, out);
         return 0;
       case undefined:
       case "help":

@@ -1,7 +1,9 @@
 /**
  * `wharf server`: the long-running platform. One gateway serves every deployed app; the admin API
  * (its own port, loopback by default, behind the admin token) deploys, rolls back and stops them
- * and manages proxy-auth tokens; all state lives in the data dir and survives restarts.
+ * and manages proxy-auth tokens and custom domains; with `--https-port` the same gateway also
+ * serves HTTPS for every custom domain that has a certificate (chosen by SNI). All state lives in
+ * the data dir and survives restarts.
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
@@ -10,12 +12,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { getRequestListener } from "@hono/node-server";
 import { LocalBackend } from "../backends/local/local-backend.ts";
+import { AcmeIssuer } from "../control/acme.ts";
 import { createAdminApi } from "../control/admin-api.ts";
 import { adminFile } from "../control/admin-schemas.ts";
+import { DAY_MS, Domains } from "../control/domains.ts";
 import { Platform } from "../control/platform.ts";
 import { Store } from "../control/store.ts";
 import { createToken, info, TokenVerifier } from "../control/tokens.ts";
 import { Gateway } from "../gateway/gateway.ts";
+import { SniContexts } from "../gateway/tls.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
 import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
@@ -37,6 +42,8 @@ export async function server(args: string[], out: Output): Promise<void> {
       "admin-host": { type: "string", default: "127.0.0.1" },
       domain: { type: "string", default: "localhost" },
       "max-queue": { type: "string", default: "1000" },
+      "https-port": { type: "string" },
+      "renew-before-days": { type: "string", default: "30" },
       ...LIMIT_FLAGS,
     },
   });
@@ -44,6 +51,9 @@ export async function server(args: string[], out: Output): Promise<void> {
   const port = portFlag("port", values.port);
   const adminPort = portFlag("admin-port", values["admin-port"]);
   const maxQueue = countFlag("max-queue", values["max-queue"]);
+  const httpsPort = values["https-port"] === undefined ? undefined : portFlag("https-port", values["https-port"]);
+  const renewBeforeDays = countFlag("renew-before-days", values["renew-before-days"]);
+  const extraCa = acmeCaFromEnv();
   const domain = values.domain.toLowerCase();
   const limits = parseLimitFlags(values);
   const dir = dataDir(values.data);
@@ -57,11 +67,27 @@ export async function server(args: string[], out: Output): Promise<void> {
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(() => store, Infinity);
   let platform: Platform | undefined;
-  const gateway = new Gateway({ verify: tokens.verify, status: () => platform?.status() ?? { versions: [] }, limits });
+  const acme = new AcmeIssuer({ store, ...(extraCa === undefined ? {} : { extraCa }) });
+  const certificates = new SniContexts();
+  const domains = new Domains({
+    store,
+    acme,
+    sink: certificates,
+    renewBeforeMs: renewBeforeDays * DAY_MS,
+    checkIntervalMs: renewCheckInterval(),
+    onEvent: (m) => out.info(m),
+  });
+  const gateway = new Gateway({
+    verify: tokens.verify,
+    status: () => platform?.status() ?? { versions: [] },
+    limits,
+    acmeChallenge: (host, token) => acme.challenge(host, token),
+  });
   let admin: Server | undefined;
   const shutdown = async (): Promise<void> => {
     await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
     admin?.closeAllConnections();
+    await domains.stop();
     await gateway.close();
     await platform?.close();
     await backend.close();
@@ -71,6 +97,7 @@ export async function server(args: string[], out: Output): Promise<void> {
 
   try {
     const gatewayPort = await listenOrExplain(gateway.listen(port, values.host), "--port", port, values.host);
+    const tlsPort = httpsPort === undefined ? undefined : await listenOrExplain(gateway.listenTls(httpsPort, values.host, { SNICallback: certificates.callback }), "--https-port", httpsPort, values.host);
     platform = new Platform({
       store,
       backend,
@@ -104,6 +131,7 @@ export async function server(args: string[], out: Output): Promise<void> {
           tokens.invalidate();
           return found;
         },
+        domains,
       },
       adminToken,
     );
@@ -127,6 +155,8 @@ export async function server(args: string[], out: Output): Promise<void> {
     out.info(`wharf server: data in ${dir}`);
     out.success(`gateway http://${connectHost(values.host)}:${gatewayPort} serving *.${domain}`);
     out.success(`admin API ${address} (token in ${join(dir, "admin.json")})`);
+    const served = domains.start();
+    if (tlsPort !== undefined) out.success(`HTTPS https://${connectHost(values.host)}:${tlsPort} for custom domains with a certificate (${served} now)`);
     for (const outcome of await platform.restore()) {
       if (outcome.result === undefined) out.error(`app ${outcome.app} could not be restarted: ${outcome.error ?? "unknown error"}`);
       else for (const e of outcome.result.endpoints) out.success(`${outcome.app} v${outcome.result.version}: web function ${e.name} => ${e.url}`);
@@ -138,6 +168,26 @@ export async function server(args: string[], out: Output): Promise<void> {
   }
 
   await untilStopped(out, shutdown);
+}
+
+/** `WHARF_ACME_CA_FILE`: PEM certificates trusted for ACME directories besides Node's roots (a test CA such as pebble's). */
+function acmeCaFromEnv(): string | undefined {
+  const file = process.env["WHARF_ACME_CA_FILE"];
+  if (file === undefined || file === "") return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new WharfError("ACME_CA_FILE", `cannot read WHARF_ACME_CA_FILE ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** How often certificates are checked for renewal: a day, or `WHARF_RENEW_CHECK_MS` (for tests). */
+function renewCheckInterval(): number {
+  const value = process.env["WHARF_RENEW_CHECK_MS"];
+  if (value === undefined || value === "") return DAY_MS;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100) throw new WharfError("RENEW_CHECK_MS", `WHARF_RENEW_CHECK_MS=${value} is not a whole number of milliseconds of at least 100`);
+  return ms;
 }
 
 /** Creates DIR (0700) or warns when an existing one is open to others. */

@@ -27,6 +27,18 @@ function fakeTarget() {
     createToken: (name) => ({ id: "wk-1", secret: "ws-1", name, created: 1 }),
     listTokens: () => [],
     revokeToken: (id) => id === "wk-1",
+    domains: {
+      addCertificate: (name, cert, key) => {
+        calls.push(["addCertificate", name, cert, key]);
+        return { name, source: "cert", expires: 2, status: "active", issuer: "ca", names: [name], error: null };
+      },
+      addAcme: async (name, directory, email) => {
+        calls.push(["addAcme", name, directory, email]);
+        return { name, source: "acme", expires: 2, status: "active", issuer: "ca", names: [name], error: null };
+      },
+      list: () => [],
+      remove: (name) => name === "api.example.test",
+    },
   };
   return { target, calls, logs, api: createAdminApi(target, TOKEN) };
 }
@@ -88,5 +100,23 @@ describe("admin API", () => {
     logs.append("demo", "hello", "new");
     expect(decoder.decode((await reader?.read())?.value)).toBe("[hello] new\n");
     await reader?.cancel();
+  });
+
+  it("adds domains from a PEM pair or an ACME order, refusing bodies that are neither", async () => {
+    const { api, calls } = fakeTarget();
+    const pair = await call(api, "POST", "/v1/domains", JSON.stringify({ name: "api.example.test", cert: "C", key: "K" }));
+    expect(pair.status).toBe(201);
+    const ordered = await call(api, "POST", "/v1/domains", JSON.stringify({ name: "a.example.test", acme: { directory: "https://ca.test/dir" } }));
+    expect(ordered.status).toBe(201);
+    expect(calls).toEqual([
+      ["addCertificate", "api.example.test", "C", "K"],
+      ["addAcme", "a.example.test", "https://ca.test/dir", ""],
+    ]);
+    for (const body of [{ name: "x.test" }, { name: "x.test", cert: "C" }, { name: "x.test", cert: "C", key: "K", acme: { directory: "https://ca.test/dir" } }, { name: "x.test", acme: { directory: "not a url" } }]) {
+      expect((await call(api, "POST", "/v1/domains", JSON.stringify(body))).status, JSON.stringify(body)).toBe(400);
+    }
+    expect(calls).toHaveLength(2);
+    expect((await call(api, "POST", "/v1/domains/api.example.test/remove", "{}")).status).toBe(200);
+    expect((await call(api, "POST", "/v1/domains/other.example.test/remove", "{}")).status).toBe(404);
   });
 });

@@ -7,12 +7,15 @@
  *   POST /v1/apps/NAME/stop {}          POST /v1/apps/NAME/rollback {version?}
  *   GET  /v1/apps/NAME/history          GET  /v1/apps/NAME/logs[?follow=1]   (text, one line each)
  *   GET  /v1/tokens                     POST /v1/tokens {name?}              POST /v1/tokens/ID/revoke {}
+ *   GET  /v1/domains                    POST /v1/domains {name, cert, key} | {name, acme: {directory, email?}}
+ *   POST /v1/domains/NAME/remove {}
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { WharfError } from "../sdk/errors.ts";
-import { deployBody, emptyBody, rollbackBody, tokenCreateBody } from "./admin-schemas.ts";
+import { deployBody, domainAddBody, emptyBody, rollbackBody, tokenCreateBody } from "./admin-schemas.ts";
 import type { AppLogs } from "./app-logs.ts";
+import type { DomainInfo } from "./domains.ts";
 import type { AppSummary, DeployResult } from "./platform.ts";
 import type { VersionRow } from "./store.ts";
 import type { TokenInfo } from "./tokens.ts";
@@ -29,6 +32,13 @@ export interface AdminTarget {
   listTokens(): TokenInfo[];
   /** False when there is no such token. */
   revokeToken(id: string): boolean;
+  readonly domains: {
+    addCertificate(name: string, certPem: string, keyPem: string): DomainInfo;
+    addAcme(name: string, directory: string, email: string): Promise<DomainInfo>;
+    list(): DomainInfo[];
+    /** False when there is no such domain. */
+    remove(name: string): boolean;
+  };
 }
 
 /** Bundles are single files; this is far above any real one and bounds what one call can cost. */
@@ -40,6 +50,9 @@ const STATUS_OF_CODE: Record<string, number> = {
   APP_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
+  DOMAIN_NOT_FOUND: 404,
+  ACME_BUSY: 409,
+  ACME_FAILED: 502,
   ADDRESS_CONFLICT: 409,
   BODY_TOO_LARGE: 413,
 };
@@ -88,6 +101,18 @@ export function createAdminApi(target: AdminTarget, adminToken: string): (reques
       await parseBody(request, emptyBody);
       const id = decodeURIComponent(m[1] ?? "");
       if (!target.revokeToken(id)) throw new WharfError("TOKEN_NOT_FOUND", `no token ${id} on this server: see wharf token list`);
+      return json({ ok: true });
+    }
+    if (path === "/v1/domains" && method === "GET") return json({ domains: target.domains.list() });
+    if (path === "/v1/domains" && method === "POST") {
+      const body = await parseBody(request, domainAddBody);
+      if ("acme" in body) return json(await target.domains.addAcme(body.name, body.acme.directory, body.acme.email ?? ""), 201);
+      return json(target.domains.addCertificate(body.name, body.cert, body.key), 201);
+    }
+    if ((m = /^\/v1\/domains\/([^/]+)\/remove$/.exec(path)) && method === "POST") {
+      await parseBody(request, emptyBody);
+      const name = decodeURIComponent(m[1] ?? "");
+      if (!target.domains.remove(name)) throw new WharfError("DOMAIN_NOT_FOUND", `no domain ${name} on this server: see wharf domain list`);
       return json({ ok: true });
     }
     throw new WharfError("NOT_FOUND", `no admin route ${method} ${url.pathname}`);

@@ -18,6 +18,11 @@ export const deployBody = z.object({ bundle: z.string().min(1, "the bundle is em
 export const rollbackBody = z.object({ version: z.number().int().positive().optional() }).strict();
 export const tokenCreateBody = z.object({ name: z.string().max(100).optional() }).strict();
 export const emptyBody = z.object({}).strict();
+/** `wharf domain add`: a PEM pair, or an ACME order. */
+export const domainAddBody = z.union([
+  z.object({ name: z.string().min(1).max(253), cert: z.string().min(1, "the certificate is empty"), key: z.string().min(1, "the key is empty") }).strict(),
+  z.object({ name: z.string().min(1).max(253), acme: z.object({ directory: z.url(), email: z.string().max(254).optional() }).strict() }).strict(),
+]);
 
 // ── answers ────────────────────────────────────────────────────────────────────────────────
 export const errorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -49,5 +54,17 @@ export const tokenCreatedAnswer = z.object({ id: z.string(), secret: z.string(),
 export const tokensAnswer = z.object({
   tokens: z.array(z.object({ id: z.string(), name: z.string(), created: z.number(), revoked: z.number().nullable() })),
 });
+
+export const domainAnswer = z.object({
+  name: z.string(),
+  source: z.enum(["cert", "acme"]),
+  expires: z.number().nullable(),
+  status: z.enum(["active", "expiring", "expired", "pending", "failed"]),
+  issuer: z.string().nullable(),
+  names: z.array(z.string()),
+  error: z.string().nullable(),
+});
+
+export const domainsAnswer = z.object({ domains: z.array(domainAnswer) });
 
 export const okAnswer = z.object({ ok: z.literal(true) });

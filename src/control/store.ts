@@ -1,7 +1,8 @@
 /**
- * The control plane's state in the data dir: apps, versions and proxy-auth tokens in SQLite
- * (WAL, one transaction per change), bundles as content-addressed files written by temp file +
- * fsync + rename. A crash at any point leaves either the old state or the new one, never half.
+ * The control plane's state in the data dir: apps, versions, proxy-auth tokens, custom domains
+ * with their certificates and keys, and ACME accounts in SQLite (WAL, one transaction per change,
+ * schema versioned by `PRAGMA user_version`), bundles as content-addressed files written by temp
+ * file + fsync + rename. A crash at any point leaves either the old state or the new one, never half.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -30,7 +31,40 @@ export interface TokenRow {
   revoked: number | null;
 }
 
-const SCHEMA = `
+export interface DomainRow {
+  name: string;
+  source: "cert" | "acme";
+  acmeDirectory: string | null;
+  acmeEmail: string | null;
+  created: number;
+  /** Why the last ACME renewal failed (cleared by the next certificate). */
+  lastError: string | null;
+}
+
+export interface CertificateRow {
+  /** The server certificate, then its intermediates (PEM). */
+  certPem: string;
+  /** Unencrypted PKCS#8 PEM: the database file is 0600. */
+  keyPem: string;
+  notBefore: number;
+  notAfter: number;
+  created: number;
+}
+
+export interface AcmeAccountRow {
+  directory: string;
+  email: string;
+  keyPem: string;
+  url: string | null;
+}
+
+/**
+ * The schema, one step per version: a database at `user_version` N gets steps N+1… in one
+ * transaction each. Step 1 is the schema that came before versioning (hence IF NOT EXISTS: such a
+ * database is at version 0 and already has it). Steps only add: existing data is kept.
+ */
+const MIGRATIONS = [
+  `
 CREATE TABLE IF NOT EXISTS apps (name TEXT PRIMARY KEY, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS versions (
   app TEXT NOT NULL REFERENCES apps(name), number INTEGER NOT NULL, bundle_hash TEXT NOT NULL,
@@ -41,7 +75,20 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_active_version ON versions(app) WHERE stat
 CREATE TABLE IF NOT EXISTS tokens (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash BLOB NOT NULL,
   created INTEGER NOT NULL, revoked INTEGER);
-`;
+`,
+  `
+CREATE TABLE domains (
+  name TEXT PRIMARY KEY, source TEXT NOT NULL CHECK (source IN ('cert', 'acme')),
+  acme_directory TEXT, acme_email TEXT, created INTEGER NOT NULL, last_error TEXT);
+CREATE TABLE certificates (
+  domain TEXT PRIMARY KEY REFERENCES domains(name) ON DELETE CASCADE,
+  cert_pem TEXT NOT NULL, key_pem TEXT NOT NULL,
+  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE acme_accounts (
+  directory TEXT NOT NULL, email TEXT NOT NULL, key_pem TEXT NOT NULL, url TEXT,
+  created INTEGER NOT NULL, PRIMARY KEY (directory, email));
+`,
+];
 
 const DB_FILE = "wharf.db";
 const HASH = /^[0-9a-f]{64}$/;
@@ -64,6 +111,33 @@ interface RawToken {
   revoked: number | null;
 }
 
+interface RawDomain {
+  name: string;
+  source: "cert" | "acme";
+  acme_directory: string | null;
+  acme_email: string | null;
+  created: number;
+  last_error: string | null;
+  cert_pem: string | null;
+  key_pem: string | null;
+  not_before: number | null;
+  not_after: number | null;
+  cert_created: number | null;
+}
+
+const toDomain = (r: RawDomain): DomainRow & { certificate: CertificateRow | undefined } => ({
+  name: r.name,
+  source: r.source,
+  acmeDirectory: r.acme_directory,
+  acmeEmail: r.acme_email,
+  created: r.created,
+  lastError: r.last_error,
+  certificate:
+    r.cert_pem === null || r.key_pem === null
+      ? undefined
+      : { certPem: r.cert_pem, keyPem: r.key_pem, notBefore: r.not_before ?? 0, notAfter: r.not_after ?? 0, created: r.cert_created ?? 0 },
+});
+
 const toToken = (r: RawToken): TokenRow => ({ id: r.id, name: r.name, secretHash: r.secret_hash, created: r.created, revoked: r.revoked });
 const toVersion = (r: RawVersion): VersionRow => ({ app: r.app, number: r.number, bundleHash: r.bundle_hash, manifest: r.manifest, created: r.created, status: r.status, note: r.note });
 
@@ -84,7 +158,7 @@ export class Store {
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     db.pragma("foreign_keys = ON");
-    db.exec(SCHEMA);
+    migrate(db, join(dir, DB_FILE));
     return new Store(dir, db);
   }
 
@@ -201,5 +275,76 @@ export class Store {
 
   tokens(): TokenRow[] {
     return (this.db.prepare("SELECT * FROM tokens ORDER BY created, id").all() as RawToken[]).map(toToken);
+  }
+
+  // ── custom domains, certificates, ACME accounts ─────────────────────────────────────────────
+
+  /** Records a domain with its certificate (replacing both if the name exists), atomically. */
+  putDomain(domain: Omit<DomainRow, "lastError">, certificate: CertificateRow): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO domains (name, source, acme_directory, acme_email, created, last_error) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (name) DO UPDATE SET source = excluded.source, acme_directory = excluded.acme_directory, acme_email = excluded.acme_email, last_error = NULL")
+        .run(domain.name, domain.source, domain.acmeDirectory, domain.acmeEmail, domain.created);
+      this.writeCertificate(domain.name, certificate);
+    }).immediate();
+  }
+
+  /** Swaps a domain's certificate and key in one transaction; false when the domain is gone. */
+  replaceCertificate(name: string, certificate: CertificateRow): boolean {
+    return this.db.transaction(() => {
+      const found = this.db.prepare("UPDATE domains SET last_error = NULL WHERE name = ?").run(name).changes > 0;
+      if (found) this.writeCertificate(name, certificate);
+      return found;
+    }).immediate();
+  }
+
+  setDomainError(name: string, error: string | null): void {
+    this.db.prepare("UPDATE domains SET last_error = ? WHERE name = ?").run(error, name);
+  }
+
+  /** Every domain with its current certificate, by name. */
+  domains(): (DomainRow & { certificate: CertificateRow | undefined })[] {
+    const rows = this.db
+      .prepare("SELECT d.*, c.cert_pem, c.key_pem, c.not_before, c.not_after, c.created AS cert_created FROM domains d LEFT JOIN certificates c ON c.domain = d.name ORDER BY d.name")
+      .all() as RawDomain[];
+    return rows.map(toDomain);
+  }
+
+  /** Removes a domain and its certificate; false if there is no such domain. */
+  removeDomain(name: string): boolean {
+    return this.db.prepare("DELETE FROM domains WHERE name = ?").run(name).changes > 0;
+  }
+
+  acmeAccount(directory: string, email: string): AcmeAccountRow | undefined {
+    const row = this.db.prepare("SELECT directory, email, key_pem, url FROM acme_accounts WHERE directory = ? AND email = ?").get(directory, email) as
+      | { directory: string; email: string; key_pem: string; url: string | null }
+      | undefined;
+    return row === undefined ? undefined : { directory: row.directory, email: row.email, keyPem: row.key_pem, url: row.url };
+  }
+
+  saveAcmeAccount(account: AcmeAccountRow): void {
+    this.db
+      .prepare("INSERT INTO acme_accounts (directory, email, key_pem, url, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (directory, email) DO UPDATE SET key_pem = excluded.key_pem, url = excluded.url")
+      .run(account.directory, account.email, account.keyPem, account.url, Date.now());
+  }
+
+  private writeCertificate(name: string, c: CertificateRow): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO certificates (domain, cert_pem, key_pem, not_before, not_after, created) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(name, c.certPem, c.keyPem, c.notBefore, c.notAfter, c.created);
+  }
+}
+
+/** Brings a database up to the newest schema, one transaction per step; refuses a newer one. */
+function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new WharfError("STORE_TOO_NEW", `${file} was written by a newer Wharf (schema ${current}, this one knows ${MIGRATIONS.length}): upgrade Wharf, or pass another --data DIR`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? "");
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
   }
 }

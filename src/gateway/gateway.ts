@@ -2,9 +2,11 @@
  * The gateway: the only public listener. Host → endpoint (route table snapshot), proxy auth,
  * then the function's pool, streaming both ways over the container's Unix socket.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
 import { QueueFullError, RetiredError, UnavailableError, type Member, type Pool } from "../autoscaler/pool.ts";
@@ -33,7 +35,14 @@ export interface GatewayOptions {
   status?: () => unknown;
   /** Limits on what clients may send; each defaults to its `DEFAULT_LIMITS` value (docs/edge.md). */
   limits?: Partial<EdgeLimits>;
+  /**
+   * The key authorization of a pending ACME HTTP-01 token for a host (docs/domains.md), answered
+   * at `/.well-known/acme-challenge/<token>` before routing; undefined sends the request on as usual.
+   */
+  acmeChallenge?: (host: string, token: string) => string | undefined;
 }
+
+const ACME_CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/;
 
 /**
  * How long, and how many more body bytes, the gateway reads and discards after refusing a request
@@ -54,6 +63,8 @@ class PlatformError extends Error {
 
 export class Gateway {
   readonly server: Server;
+  /** Further listeners (HTTPS) sharing this gateway's routes and request handling. */
+  private readonly extra: Server[] = [];
   readonly limits: EdgeLimits;
   private table: RouteTable<GatewayEndpoint> | undefined;
   /** WebSockets (and other upgrades) in flight, closed with the gateway. */
@@ -70,28 +81,35 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.server = createServer(
-      {
-        keepAliveTimeout: 65_000,
-        // A request's own time is bounded by its endpoint's timeout (504), not by Node.
-        requestTimeout: 0,
-        headersTimeout: this.limits.headersTimeoutMs,
-        // Node checks the headers deadline on this interval (default 30 s, which would stretch it).
-        connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(this.limits.headersTimeoutMs / 10))),
-        maxHeaderSize: this.limits.maxHeaderBytes,
-        // Off so that admitRequest() answers a missing Host with a `wharf: ` 400 (SPEC §3).
-        requireHostHeader: false,
-      },
-      (req, res) => void this.handle(req, res, false),
-    );
+    this.server = this.attach(createServer(this.serverOptions()));
+  }
+
+  private serverOptions(): ServerOptions {
+    return {
+      keepAliveTimeout: 65_000,
+      // A request's own time is bounded by its endpoint's timeout (504), not by Node.
+      requestTimeout: 0,
+      headersTimeout: this.limits.headersTimeoutMs,
+      // Node checks the headers deadline on this interval (default 30 s, which would stretch it).
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(this.limits.headersTimeoutMs / 10))),
+      maxHeaderSize: this.limits.maxHeaderBytes,
+      // Off so that admitRequest() answers a missing Host with a `wharf: ` 400 (SPEC §3).
+      requireHostHeader: false,
+    };
+  }
+
+  /** Hands a listener's requests, upgrades and parser errors to this gateway. */
+  private attach<S extends Server>(server: S): S {
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, false));
     // Answered here rather than by Node, so a refused request is refused before its body is sent.
-    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
-    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
-    this.server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
+    server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
       socket.on("error", () => socket.destroy());
       socket.end(rawResponse({ status: 405, message: "wharf: CONNECT is not supported (this is not a forward proxy)" }));
     });
-    this.server.on("clientError", (err: Error & { code?: string; reason?: string }, socket: Duplex) => this.clientError(err, socket));
+    server.on("clientError", (err: Error & { code?: string; reason?: string }, socket: Duplex) => this.clientError(err, socket));
+    return server;
   }
 
   /**
@@ -130,22 +148,38 @@ export class Gateway {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        const address = this.server.address();
-        resolve(typeof address === "object" && address !== null ? address.port : port);
-      });
-    });
+    return listenOn(this.server, port, host);
+  }
+
+  /**
+   * Serves the same routes over HTTPS on another port: `tls` chooses certificates (`SNICallback`).
+   * The handshake has the headers timeout to complete.
+   */
+  listenTls(port: number, host: string, tls: TlsOptions): Promise<number> {
+    const server = this.attach(createTlsServer({ ...this.serverOptions(), handshakeTimeout: this.limits.headersTimeoutMs, ...tls }));
+    this.extra.push(server);
+    return listenOn(server, port, host);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-      // Upgraded sockets are no longer the HTTP server's connections: end them ourselves.
-      for (const socket of this.upgraded) socket.destroy();
-    });
+    const closing = [this.server, ...this.extra].map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    // Upgraded sockets are no longer the HTTP server's connections: end them ourselves.
+    for (const socket of this.upgraded) socket.destroy();
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  /** A pending ACME HTTP-01 token's answer for this request, if it asks for one. */
+  private acmeAnswer(req: IncomingMessage): string | undefined {
+    if (this.options.acmeChallenge === undefined || (req.method !== "GET" && req.method !== "HEAD")) return undefined;
+    const token = ACME_CHALLENGE_PATH.exec((req.url ?? "").split("?")[0] ?? "")?.[1];
+    const host = normalizeHost(req.headers.host);
+    return token === undefined || host === undefined ? undefined : this.options.acmeChallenge(host, token);
   }
 
   private platformPage(req: IncomingMessage, res: ServerResponse): void {
@@ -199,6 +233,13 @@ export class Gateway {
       return;
     }
     req.url = admitted.path;
+    const keyAuthorization = this.acmeAnswer(req);
+    if (keyAuthorization !== undefined) {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+      res.end(keyAuthorization);
+      return;
+    }
     if (this.table !== undefined && normalizeHost(req.headers.host) === `${RESERVED_LABEL}.${this.table.baseDomain}`) {
       this.platformPage(req, res);
       return;
@@ -331,6 +372,16 @@ export class Gateway {
     if (endpoint.method !== null) extra.push(`${ENDPOINT_HEADER}: ${endpoint.method}`);
     relayUpgrade(req, socket, head, connect(member.handle.socket), [...headerLines(req, drop), ...extra]);
   }
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
 }
 
 function forwardedHeaders(req: IncomingMessage): Record<string, string> {

@@ -7,11 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { pathToFileURL } from "node:url";
-import { startContainer, type Container } from "./container.ts";
+import { startContainer, type Container, type ServingEndpoint } from "./container.ts";
 import { loadApp } from "./load.ts";
 import { ENDPOINT_HEADER, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
 
@@ -49,8 +47,8 @@ function send(message: FromAgent): void {
  * takes — a Node server on a Unix socket, the fetch adapter, a JSON body in and out.
  */
 async function warm(): Promise<void> {
-  const socket = join(tmpdir(), `wharf-warm-${process.pid}.sock`);
-  rmSync(socket, { force: true });
+  // An abstract Unix socket (Linux): no file to create in a hidden directory or to leave behind.
+  const socket = `\0wharf-warm-${process.pid}`;
   const listener = getRequestListener(async (request) => Response.json({ echo: await request.json() as unknown, url: new URL(request.url).pathname }));
   const server = createServer((req, res) => void listener(req, res));
   await new Promise<void>((resolve) => server.listen(socket, resolve));
@@ -63,14 +61,57 @@ async function warm(): Promise<void> {
     req.end(JSON.stringify({ warm: true }));
   });
   server.close();
-  rmSync(socket, { force: true });
 }
 
 class Agent {
   private prepared: { bundle: string; app: ReturnType<typeof importApp> } | undefined;
-  private server: Server | undefined;
+  private readonly server: Server;
+  private listening: string | undefined;
   private container: Container | undefined;
   private inFlight = 0;
+
+  constructor() {
+    this.server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
+      const endpoint = this.pick(req);
+      if (endpoint === undefined) {
+        res.writeHead(this.container === undefined ? 503 : 404, { "content-type": "text/plain" });
+        res.end(this.container === undefined ? "wharf: this container has not started yet\n" : "wharf: no such endpoint in this container\n");
+        return;
+      }
+      this.inFlight++;
+      res.once("close", () => this.inFlight--);
+      endpoint.listener(req, res);
+    });
+    this.server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
+      const endpoint = this.pick(req);
+      if (endpoint?.upgrade === undefined) socket.destroy();
+      else endpoint.upgrade(req, socket, head);
+    });
+  }
+
+  /** The endpoint a request is for: named by the gateway's header, or the container's only one. */
+  private pick(req: IncomingMessage): ServingEndpoint | undefined {
+    const endpoints = this.container?.endpoints;
+    if (endpoints === undefined) return undefined;
+    const key = req.headers[ENDPOINT_HEADER];
+    stripEndpointHeader(req);
+    const only = endpoints.size === 1 ? endpoints.values().next().value : undefined;
+    return typeof key === "string" ? (endpoints.get(key) ?? only) : only;
+  }
+
+  /** Serves the gateway on a Unix socket; a standby may listen before it is started. */
+  async listen(socket: string): Promise<void> {
+    if (this.listening === socket) return;
+    rmSync(socket, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(socket, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    this.listening = socket;
+  }
 
   async start(message: StartMessage): Promise<void> {
     const began = performance.now();
@@ -80,34 +121,7 @@ class Agent {
     const fn = app.functions.find((f) => f.manifest.name === message.function);
     if (fn === undefined) throw new Error(`function ${message.function} is not in the bundle`);
     this.container = await startContainer(fn);
-    const container = this.container;
-    const only = container.endpoints.size === 1 ? [...container.endpoints.values()][0] : undefined;
-    const pick = (req: IncomingMessage) => {
-      const key = req.headers[ENDPOINT_HEADER];
-      stripEndpointHeader(req);
-      return typeof key === "string" ? (container.endpoints.get(key) ?? only) : only;
-    };
-    const server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
-      const endpoint = pick(req);
-      if (endpoint === undefined) {
-        res.writeHead(404, { "content-type": "text/plain" }).end("wharf: no such endpoint in this container\n");
-        return;
-      }
-      this.inFlight++;
-      res.once("close", () => this.inFlight--);
-      endpoint.listener(req, res);
-    });
-    server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
-      const endpoint = pick(req);
-      if (endpoint?.upgrade === undefined) socket.destroy();
-      else endpoint.upgrade(req, socket, head);
-    });
-    rmSync(message.socket, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(message.socket, resolve);
-    });
-    this.server = server;
+    await this.listen(message.socket);
     send({ type: "ready" });
     if (process.env["WHARF_TIMING"] === "1") console.error(`[timing] start → ready ${(performance.now() - began).toFixed(1)} ms`);
   }
@@ -128,8 +142,8 @@ class Agent {
   }
 
   private async drainAndExit(graceMs: number): Promise<never> {
-    this.server?.close();
-    this.server?.closeIdleConnections();
+    this.server.close();
+    this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     try {
@@ -163,6 +177,12 @@ async function serveAgent(): Promise<void> {
   const agent = new Agent();
   // In its own network namespace only loopback exists, and it starts down.
   if (process.env["WHARF_NETNS"] === "1") execFileSync("ip", ["link", "set", "lo", "up"]);
+  const socket = process.env["WHARF_SOCKET"];
+  if (socket !== undefined) await agent.listen(socket);
+  // In its own mount namespace, the directory holding every container's socket is covered with an
+  // empty tmpfs once this container's socket is bound: no container can reach another's.
+  const hide = process.env["WHARF_HIDE_DIR"];
+  if (hide !== undefined) execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k,mode=0700", "wharf-private", hide]);
   await warm().catch(() => {});
   process.on("message", (message: ToAgent) => {
     if (message.type === "start") {

@@ -3,6 +3,9 @@
  * port; none reaches another's or the host's ports), memory limits with cgroups (a container over
  * its limit is killed, replaced, and the log says why). Needs root (CI runs as root).
  */
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type Served } from "../helpers/serve.ts";
 
@@ -25,7 +28,19 @@ describe("container isolation", () => {
 
   it("keeps every container off the others' ports and the host's", async () => {
     const answer = await served.request("isolation-probe-dev.localhost", `/?port=${served.port}`);
-    expect(answer.json()).toEqual({ webServer: false, gateway: false });
+    expect(answer.json()).toEqual({ webServer: false, gateway: false, otherSocket: null });
+  });
+
+  it("keeps every container off the others' Unix sockets", async () => {
+    // The sockets live in the CLI's private run directory; from the host every one is reachable.
+    const parent = join(tmpdir(), "wharf-run");
+    const sockets = readdirSync(parent)
+      .flatMap((d) => readdirSync(join(parent, d)).filter((f) => f.endsWith(".sock")).map((f) => join(parent, d, f)));
+    expect(sockets.length).toBeGreaterThan(1);
+    for (const socket of sockets) {
+      const answer = await served.request("isolation-probe-dev.localhost", `/?port=${served.port}&socket=${encodeURIComponent(socket)}`);
+      expect(answer.json<{ otherSocket: boolean }>().otherSocket).toBe(false);
+    }
   });
 
   it("kills a container over its memory limit, says why, and replaces it", async () => {

@@ -81,11 +81,11 @@ export function watchLines(proc: ChildProcess, name: string) {
   return { lines, waitFor, exited };
 }
 
-export async function startServer(data: string, opts: { args?: string[]; tag?: string } = {}): Promise<Server> {
+export async function startServer(data: string, opts: { args?: string[]; tag?: string; env?: Record<string, string> } = {}): Promise<Server> {
   const tag = opts.tag ?? randomBytes(6).toString("hex");
   const proc = spawn(process.execPath, [CLI, "server", "--port", "0", "--admin-port", "0", "--data", data, ...(opts.args ?? [])], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", WHARF_TEST_TAG: tag },
+    env: { ...process.env, NO_COLOR: "1", WHARF_TEST_TAG: tag, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const { lines, waitFor, exited } = watchLines(proc, "server");

@@ -21,16 +21,31 @@ export interface IdleAgent {
   kill(): void;
   /** Where its output goes from now on; lines written before (a prepared import's) are replayed. */
   attachLogs(sink: LogSink): void;
+  /** The Unix socket it serves on. */
+  socket: string;
 }
 
-/** Starts an agent in its own process group (and network namespace when `isolated`). */
-export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
+export interface AgentPlacement {
+  /** Own network namespace (`unshare --net`). */
+  isolated: boolean;
+  /** The Unix socket the agent listens on from the start. */
+  socket: string;
+  /** With a mount namespace: the directory of all sockets, hidden from the agent once it listens. */
+  hideDir: string | undefined;
+}
+
+/** Starts an agent in its own process group (and namespaces, per `placement`). */
+export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAgent {
   // No --enable-source-maps: it parses dist/agent.js.map in every container (~2 MiB resident)
   // for our own stack frames only; user bundles carry no source map.
   const node = [process.execPath, agentPath];
-  const child = isolated
-    ? spawn("unshare", ["--net", "--", ...node], { env: { ...process.env, WHARF_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
-    : spawn(process.execPath, node.slice(1), { env: process.env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, WHARF_SOCKET: placement.socket };
+  if (placement.isolated) env["WHARF_NETNS"] = "1";
+  if (placement.hideDir !== undefined) env["WHARF_HIDE_DIR"] = placement.hideDir;
+  const namespaces = placement.hideDir !== undefined ? ["--net", "--mount"] : ["--net"];
+  const child = placement.isolated
+    ? spawn("unshare", [...namespaces, "--", ...node], { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
+    : spawn(process.execPath, node.slice(1), { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   // "close", not "exit": the agent's last log lines (exit hooks) arrive before we call it gone.
   child.on("error", () => {}); // spawn and channel errors surface as the exit below
   const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
@@ -62,7 +77,7 @@ export function spawnAgent(agentPath: string, isolated: boolean): IdleAgent {
     sink = next;
     for (const [line, stream] of backlog.splice(0)) next(line, stream);
   };
-  return { child, idle, exited, kill, attachLogs };
+  return { child, idle, exited, kill, attachLogs, socket: placement.socket };
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -1,6 +1,7 @@
 /**
  * Whether containers can get their own network namespace here (`unshare --net`, needs root or
- * user namespaces). Without it, containers share the host's loopback.
+ * user namespaces). Without it, containers share the host's loopback. And whether they can also
+ * get a mount namespace (`unshare --mount`), used to hide every other container's socket.
  */
 import { spawnSync } from "node:child_process";
 
@@ -15,4 +16,14 @@ export function netnsAvailable(): boolean {
     }
   }
   return cached;
+}
+
+let mountCached: boolean | undefined;
+
+export function mountnsAvailable(): boolean {
+  if (mountCached === undefined) {
+    const probe = spawnSync("unshare", ["--net", "--mount", "--", "mount", "-t", "tmpfs", "-o", "size=4k", "wharf-probe", "/mnt"], { stdio: "ignore", timeout: 5000 });
+    mountCached = netnsAvailable() && probe.status === 0;
+  }
+  return mountCached;
 }

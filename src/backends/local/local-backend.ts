@@ -5,13 +5,13 @@
  * function sets `memory`. A few idle, warmed agents are kept on standby so that a new container
  * costs an import of the bundle, not a process start.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
 import { memoryCgroupsAvailable } from "./cgroup.ts";
 import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
-import { netnsAvailable } from "./isolation.ts";
+import { mountnsAvailable, netnsAvailable } from "./isolation.ts";
 
 export interface LocalBackendOptions {
   /** Path of the built runtime agent (dist/agent.js). */
@@ -22,20 +22,32 @@ export interface LocalBackendOptions {
   warn?: (message: string) => void;
 }
 
+/** The parent of every local backend's sockets (several CLIs may run on one machine). */
+function socketsParent(): string {
+  const dir = join(tmpdir(), "wharf-run");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 export class LocalBackend implements Backend {
   readonly networkIsolation: boolean;
   private readonly memoryLimits: boolean;
-  private readonly runDir = mkdtempSync(join(tmpdir(), "wharf-"));
+  /** One directory per backend under a shared parent, which every container has hidden. */
+  private readonly runDir = mkdtempSync(join(socketsParent(), "b-"));
   private readonly live = new Set<LocalContainer>();
   private readonly standby: IdleAgent[] = [];
   private readonly standbyTarget: number;
   private closed = false;
   private preparedBundle: string | undefined;
+  private spawned = 0;
+  /** Each container in its own mount namespace, where the sockets' directory is hidden. */
+  private readonly socketsHidden: boolean;
   private warnedMemory = false;
 
   constructor(private readonly options: LocalBackendOptions) {
     this.networkIsolation = netnsAvailable();
     this.memoryLimits = memoryCgroupsAvailable();
+    this.socketsHidden = mountnsAvailable();
     this.standbyTarget = options.standby ?? 2;
     if (!this.networkIsolation) {
       options.warn?.("network namespaces are not available here (unshare --net failed): containers share the host network, so each webServer function runs one container at most");
@@ -59,9 +71,17 @@ export class LocalBackend implements Backend {
     }, () => {});
   }
 
+  private spawn(): IdleAgent {
+    return spawnAgent(this.options.agentPath, {
+      isolated: this.networkIsolation,
+      socket: join(this.runDir, `a${++this.spawned}.sock`),
+      hideDir: this.socketsHidden ? socketsParent() : undefined,
+    });
+  }
+
   private refill(): void {
     while (!this.closed && this.standby.length < this.standbyTarget) {
-      const agent = spawnAgent(this.options.agentPath, this.networkIsolation);
+      const agent = this.spawn();
       if (this.preparedBundle !== undefined) this.sendPrepare(agent, this.preparedBundle);
       this.standby.push(agent);
       void agent.exited.then(() => {
@@ -73,12 +93,12 @@ export class LocalBackend implements Backend {
 
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
     if (this.closed) throw new Error("the backend is closed");
-    const agent = this.standby.shift() ?? spawnAgent(this.options.agentPath, this.networkIsolation);
+    const agent = this.standby.shift() ?? this.spawn();
     if (spec.memoryMiB !== null && !this.memoryLimits && !this.warnedMemory) {
       this.warnedMemory = true;
       this.options.warn?.(`memory limits are not enforced here (no writable cgroup v1 memory controller): ${spec.functionName} asks for ${spec.memoryMiB} MiB`);
     }
-    const container = new LocalContainer(spec, agent, join(this.runDir, `${spec.id}.sock`), this.memoryLimits ? spec.memoryMiB : null);
+    const container = new LocalContainer(spec, agent, agent.socket, this.memoryLimits ? spec.memoryMiB : null);
     this.live.add(container);
     void container.exited.then(() => this.live.delete(container));
     try {
