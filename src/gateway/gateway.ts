@@ -9,14 +9,16 @@ import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
-import { QueueFullError, RetiredError, UnavailableError, type Member, type Pool } from "../autoscaler/pool.ts";
+import { RetiredError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
 import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
+import { forwardedHeaders, isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
 import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
 import { admitRequest, parserRefusal, rawResponse, type Refusal } from "./refusals.ts";
+import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
 export interface GatewayEndpoint extends Routable {
@@ -51,15 +53,6 @@ const ACME_CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/
  */
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1024 * 1024;
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself: never forwarded. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host"]);
-
-class PlatformError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
 
 export class Gateway {
   readonly server: Server;
@@ -205,22 +198,6 @@ export class Gateway {
     return endpoint;
   }
 
-  private forwardHeaders(req: IncomingMessage, endpoint: GatewayEndpoint): Record<string, string | string[]> {
-    const headers: Record<string, string | string[]> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = (req.rawHeaders[i] ?? "").toLowerCase();
-      const value = req.rawHeaders[i + 1] ?? "";
-      if (HOP_BY_HOP.has(name) || name === ENDPOINT_HEADER || name.startsWith("x-forwarded-")) continue;
-      if (endpoint.requiresProxyAuth && isCredentialHeader(name, value)) continue;
-      const prior = headers[name];
-      headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
-    }
-    Object.assign(headers, forwardedHeaders(req));
-    if (req.headers.host !== undefined) headers["host"] = req.headers.host;
-    if (endpoint.method !== null) headers[ENDPOINT_HEADER] = endpoint.method;
-    return headers;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     if (this.broken.has(req.socket)) {
       req.resume();
@@ -303,7 +280,7 @@ export class Gateway {
         const answer = await member.client.request({
           path: req.url ?? "/",
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-          headers: this.forwardHeaders(req, endpoint),
+          headers: requestHeaders(req, endpoint),
           body,
           signal,
           headersTimeout: 0,
@@ -384,41 +361,6 @@ function listenOn(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function forwardedHeaders(req: IncomingMessage): Record<string, string> {
-  const prior = req.headers["x-forwarded-for"];
-  const client = req.socket.remoteAddress ?? "";
-  return {
-    "x-forwarded-for": typeof prior === "string" && prior.length > 0 ? `${prior}, ${client}` : client,
-    "x-forwarded-proto": "encrypted" in req.socket ? "https" : "http",
-    "x-forwarded-host": req.headers.host ?? "",
-  };
-}
-
-function isPreflight(req: IncomingMessage): boolean {
-  return req.method === "OPTIONS" && req.headers.origin !== undefined && req.headers["access-control-request-method"] !== undefined;
-}
-
-function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-  }
-  return out;
-}
-
-/** Errors raised before a single byte reached the container. */
-function neverReached(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === "ECONNREFUSED" || code === "ENOENT";
-}
-
-function poolError(err: unknown, endpoint: GatewayEndpoint): PlatformError {
-  if (err instanceof PlatformError) return err;
-  if (err instanceof QueueFullError) return new PlatformError(503, `wharf: ${endpoint.name} is at capacity (queue full); retry later`, { "retry-after": "1" });
-  if (err instanceof UnavailableError) return new PlatformError(503, `wharf: ${endpoint.name} is unavailable: ${err.message}`, { "retry-after": "5" });
-  return new PlatformError(503, `wharf: ${endpoint.name} is unavailable`, { "retry-after": "5" });
-}
-
 /**
  * Answers a refusal with `Connection: close` while the request's body may still be arriving:
  * the answer is complete (it has a Content-Length) as soon as it is written, but the connection is
@@ -447,14 +389,4 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, refusal: Refusa
     req.once("close", close);
   }
   return close;
-}
-
-function sendError(res: ServerResponse, err: unknown): void {
-  const e = err instanceof PlatformError ? err : new PlatformError(500, "wharf: internal error");
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(e.status, { "content-type": "text/plain; charset=utf-8", ...e.headers });
-  res.end(`${e.message}\n`);
 }
