@@ -8,9 +8,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { request as undiciRequest } from "undici";
+import { hostRequest, stopper, watchLines } from "./process.ts";
 import { CLI, ROOT, type Answer, type RequestInit } from "./serve.ts";
+
+export { watchLines };
 
 export interface Cli {
   code: number | null;
@@ -45,42 +46,6 @@ export function cli(data: string, args: string[], opts: { timeoutMs?: number; cw
   return new Promise((done) => proc.on("close", (code) => { clearTimeout(timer); done({ code, output }); }));
 }
 
-/** Follows a child's output line by line. */
-export function watchLines(proc: ChildProcess, name: string) {
-  const lines: string[] = [];
-  const listeners = new Set<(line: string) => void>();
-  for (const stream of [proc.stdout, proc.stderr]) {
-    if (stream === null) continue;
-    createInterface({ input: stream }).on("line", (line) => {
-      lines.push(line);
-      if (process.env["WHARF_TEST_VERBOSE"] === "1") console.log(`[${name}] ${line}`);
-      for (const l of listeners) l(line);
-    });
-  }
-  const exited = new Promise<number | null>((done) => proc.on("exit", (code) => done(code)));
-  const waitFor = (pattern: RegExp, timeoutMs = 30_000): Promise<string> => {
-    const seen = lines.find((l) => pattern.test(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((done, fail) => {
-      const finish = (error?: Error, line?: string): void => {
-        clearTimeout(timer);
-        listeners.delete(listener);
-        if (error === undefined) done(line ?? "");
-        else fail(error);
-      };
-      const timer = setTimeout(() => finish(new Error(`no line matching ${pattern} within ${timeoutMs}ms; output:\n${lines.join("\n")}`)), timeoutMs);
-      const listener = (line: string): void => {
-        if (pattern.test(line)) finish(undefined, line);
-      };
-      listeners.add(listener);
-      void exited.then(() => {
-        if (listeners.has(listener)) finish(new Error(`${name} exited before printing ${pattern}; output:\n${lines.join("\n")}`));
-      });
-    });
-  };
-  return { lines, waitFor, exited };
-}
-
 export async function startServer(data: string, opts: { args?: string[]; tag?: string; env?: Record<string, string> } = {}): Promise<Server> {
   const tag = opts.tag ?? randomBytes(6).toString("hex");
   const proc = spawn(process.execPath, [CLI, "server", "--port", "0", "--admin-port", "0", "--data", data, ...(opts.args ?? [])], {
@@ -92,20 +57,8 @@ export async function startServer(data: string, opts: { args?: string[]; tag?: s
   const port = Number(/gateway http:\/\/\S+:(\d+)/.exec(await waitFor(/✓ gateway http:/))?.[1]);
   const adminPort = Number(/admin API http:\/\/\S+:(\d+)/.exec(await waitFor(/✓ admin API http:/))?.[1]);
   await waitFor(/^wharf server ready$/, 60_000);
-  const request = async (host: string, path = "/", init: RequestInit = {}): Promise<Answer> => {
-    const answer = await undiciRequest(`http://127.0.0.1:${port}${path}`, { method: init.method ?? "GET", headers: { host: `${host}:${port}`, ...init.headers }, body: init.body ?? null });
-    const text = await answer.body.text();
-    return { status: answer.statusCode, headers: answer.headers, text, json: <T>() => JSON.parse(text) as T };
-  };
-  const stop = async (signal: NodeJS.Signals = "SIGINT"): Promise<number | null> => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill(signal);
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    return proc.exitCode;
-  };
+  const request = hostRequest(port);
+  const stop = stopper(proc, exited);
   return { proc, data, tag, port, adminPort, lines, waitFor, request, exited, stop };
 }
 
