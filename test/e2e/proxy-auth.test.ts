@@ -67,18 +67,18 @@ describe("wharf serve examples/proxy-auth.ts", () => {
   });
 });
 
-describe("wharf serve test/fixtures/proxy-auth-marker.ts", () => {
+describe("wharf serve test/fixtures/token-vault.ts", () => {
   let served: Served;
   beforeAll(async () => {
-    served = await startServe("test/fixtures/proxy-auth-marker.ts");
+    served = await startServe("test/fixtures/token-vault.ts");
   });
   afterAll(async () => {
     await served.stop();
   });
 
   it("refuses before the container is reached", async () => {
-    const secret = "fixture-auth-vault-secret-dev.localhost";
-    const api = "fixture-auth-vault-api-dev.localhost";
+    const secret = "token-vault-vault-secret-dev.localhost";
+    const api = "token-vault-vault-api-dev.localhost";
     expectRefused(await served.request(secret, "/", { method: "POST", headers: JSON_HEADERS, body: "{}" }), MISSING);
     expectRefused(await served.request(api, "/"), MISSING);
     for (const [, credentials] of BAD_CREDENTIALS) {
@@ -88,7 +88,7 @@ describe("wharf serve test/fixtures/proxy-auth-marker.ts", () => {
 
     // The open method lives in the same container process (one stdout): once its marker is
     // printed, any marker a protected method had printed before it is in served.lines too.
-    const open = await served.request("fixture-auth-vault-open-dev.localhost");
+    const open = await served.request("token-vault-vault-open-dev.localhost");
     expect(open.status).toBe(200);
     await served.waitFor(/vault-marker: open reached/);
     expect(served.lines.filter((line) => /vault-marker: (secret|api) reached/.test(line))).toEqual([]);
