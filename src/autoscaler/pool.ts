@@ -38,6 +38,8 @@ export class Pool {
   readonly totals: PoolTotals = { requests: 0, rejected: 0 };
   private readonly queue: Waiter[] = [];
   private unavailable: UnavailableError | undefined;
+  /** Requests were refused while unavailable: the scaler must still try again once it may. */
+  private refusedDemand = false;
   private retired = false;
 
   constructor(
@@ -50,6 +52,11 @@ export class Pool {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Work the scaler should count: queued requests, or one if requests were refused while unavailable. */
+  get demand(): number {
+    return this.queue.length + (this.refusedDemand && this.members.length === 0 ? 1 : 0);
   }
 
   get inFlight(): number {
@@ -73,6 +80,7 @@ export class Pool {
     };
     this.members.push(member);
     this.unavailable = undefined;
+    this.refusedDemand = false;
     this.drainQueue();
     return member;
   }
@@ -87,7 +95,11 @@ export class Pool {
   /** Waits for a container with a free input slot; rejects when `signal` aborts, the queue is full or the function is unavailable. */
   acquire(signal: AbortSignal): Promise<Member> {
     if (this.retired) return Promise.reject(new RetiredError(this.name));
-    if (this.unavailable !== undefined && this.members.length === 0) return Promise.reject(this.unavailable);
+    if (this.unavailable !== undefined && this.members.length === 0) {
+      this.refusedDemand = true;
+      this.onPressure();
+      return Promise.reject(this.unavailable);
+    }
     const member = this.pick();
     if (member !== undefined) {
       this.take(member);

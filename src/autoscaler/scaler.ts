@@ -59,7 +59,12 @@ export class Scaler {
     const handles = await Promise.allSettled(Array.from({ length: count }, () => this.deps.start("initial")));
     this.starting -= count;
     const failed = handles.find((h): h is PromiseRejectedResult => h.status === "rejected");
-    for (const h of handles) if (h.status === "fulfilled") this.adopt(h.value, "initial");
+    for (const h of handles) {
+      if (h.status !== "fulfilled") continue;
+      // Stopped meanwhile (another function of the version failed): this one must not linger.
+      if (this.stopped) await h.value.stop(0);
+      else this.adopt(h.value, "initial");
+    }
     if (failed !== undefined) throw failed.reason;
   }
 
@@ -71,7 +76,7 @@ export class Scaler {
     const decision = decide({
       now,
       inFlight: this.pool.inFlight,
-      queued: this.pool.queued,
+      queued: this.pool.demand,
       containers: [
         ...this.pool.members.map((m) => ({ id: m.handle.id, inFlight: m.inFlight, idleSince: m.inFlight === 0 ? m.idleSince : null, starting: false })),
         ...Array.from({ length: this.starting }, (_, i) => ({ id: `starting-${i}`, inFlight: 0, idleSince: null, starting: true })),

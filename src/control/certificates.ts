@@ -6,6 +6,9 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 
+/** How far a certificate's start may lie in our future and still be accepted. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** What the platform shows and decides with about one certificate (its leaf). */
 export interface CertificateInfo {
   /** The subject's CN, or "" when it has none. */
@@ -115,7 +118,8 @@ export function checkPair(name: string, certPem: string, keyPem: string, now: nu
   if (!names.some((n) => covers(n, name))) return { problem: `the certificate does not cover ${name}: it is for ${names.length === 0 ? "no DNS name" : names.join(", ")}` };
   const info = describeCertificate(pems[0] as string);
   if (now >= info.notAfter) return { problem: `the certificate for ${name} expired on ${new Date(info.notAfter).toISOString()}` };
-  if (now < info.notBefore) return { problem: `the certificate for ${name} is not valid before ${new Date(info.notBefore).toISOString()}` };
+  // A CA's clock (or ours) may run a little ahead: a few minutes early is not "not yet valid".
+  if (now + CLOCK_SKEW_MS < info.notBefore) return { problem: `the certificate for ${name} is not valid before ${new Date(info.notBefore).toISOString()}` };
   return { info, certPem: `${pems.join("\n")}\n`, keyPem: key.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 

@@ -71,11 +71,12 @@ export class Version {
 
   /** Starts each function's first containers; rejects (stopping what started) if any fails. */
   async start(): Promise<void> {
-    try {
-      await Promise.all([...this.scalers.values()].map((s) => s.startInitial()));
-    } catch (err) {
+    // Every function's start settles before a failure stops the version, so none is left behind.
+    const results = await Promise.allSettled([...this.scalers.values()].map((s) => s.startInitial()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) {
       await this.stop("reload");
-      throw err;
+      throw failed.reason;
     }
     // Standby runtimes may import this bundle ahead of time, unless a function's env must be in
     // place before its module's top-level code runs.

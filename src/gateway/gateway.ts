@@ -322,32 +322,59 @@ export class Gateway {
       return;
     }
     req.url = admitted.path;
+    const refuse = (err: unknown): void => {
+      const e = err instanceof PlatformError ? err : new PlatformError(500, "wharf: internal error");
+      socket.end(rawResponse({ status: e.status, message: e.message }, e.headers));
+    };
     let endpoint: GatewayEndpoint;
     try {
       endpoint = this.route(req);
     } catch (err) {
-      const e = err instanceof PlatformError ? err : new PlatformError(500, "wharf: internal error");
-      socket.end(`HTTP/1.1 ${e.status} ${e.status === 401 ? "Unauthorized" : "Error"}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${e.message}\n`);
+      refuse(err);
       return;
     }
-    const member = await endpoint.pool.acquire(AbortSignal.timeout(endpoint.timeoutMs)).catch(() => undefined);
-    if (member === undefined) {
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nwharf: no container available\n");
+    // Waiting for a slot ends when the client goes away or the function's timeout passes.
+    const waiting = new AbortController();
+    const onGone = (): void => waiting.abort(new Error("client went away"));
+    socket.once("close", onGone);
+    const timer = setTimeout(() => waiting.abort(new PlatformError(504, `wharf: ${endpoint.name} had no free container within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
+    let member: Member | undefined;
+    try {
+      for (;;) {
+        try {
+          member = await endpoint.pool.acquire(waiting.signal);
+          break;
+        } catch (err) {
+          if (!(err instanceof RetiredError)) throw err;
+          endpoint = this.route(req); // a reload retired the pool: the new version takes it
+        }
+      }
+    } catch (err) {
+      if (!socket.destroyed) refuse(err instanceof PlatformError ? err : poolError(err, endpoint));
+      return;
+    } finally {
+      clearTimeout(timer);
+      socket.off("close", onGone);
+    }
+    const slot = member;
+    if (socket.destroyed) {
+      endpoint.pool.release(slot);
       return;
     }
     // An open WebSocket holds its input slot; like any request it ends at the function's timeout.
     this.upgraded.add(socket);
     const cutoff = setTimeout(() => socket.destroy(), endpoint.timeoutMs);
+    const pool = endpoint.pool;
     socket.once("close", () => {
       clearTimeout(cutoff);
       this.upgraded.delete(socket);
-      endpoint.pool.release(member);
+      pool.release(slot);
     });
     const drop = (name: string, value: string): boolean =>
-      name.toLowerCase().startsWith("x-forwarded-") || name.toLowerCase() === ENDPOINT_HEADER || (endpoint.requiresProxyAuth && isCredentialHeader(name, value));
+      name.toLowerCase().startsWith("x-forwarded-") || name.toLowerCase() === ENDPOINT_HEADER || isCredentialHeader(name, value);
     const extra = Object.entries(forwardedHeaders(req)).map(([k, v]) => `${k}: ${v}`);
     if (endpoint.method !== null) extra.push(`${ENDPOINT_HEADER}: ${endpoint.method}`);
-    relayUpgrade(req, socket, head, connect(member.handle.socket), [...headerLines(req, drop), ...extra]);
+    relayUpgrade(req, socket, head, connect(slot.handle.socket), [...headerLines(req, drop), ...extra]);
   }
 }
 

@@ -10,13 +10,15 @@ import { isCredentialHeader } from "./auth.ts";
 export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host"]);
 
 /** The headers sent to the container: the client's, minus hop-by-hop and credentials, plus forwarding. */
-export function requestHeaders(req: IncomingMessage, endpoint: { requiresProxyAuth: boolean; method: string | null }): Record<string, string | string[]> {
+export function requestHeaders(req: IncomingMessage, endpoint: { method: string | null }): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] ?? "").toLowerCase();
     const value = req.rawHeaders[i + 1] ?? "";
     if (HOP_BY_HOP.has(name) || name === ENDPOINT_HEADER || name.startsWith("x-forwarded-")) continue;
-    if (endpoint.requiresProxyAuth && isCredentialHeader(name, value)) continue;
+    // Proxy-auth credentials are the platform's, never an app's: stripped for every endpoint, so
+    // an unprotected app cannot collect and replay callers' tokens.
+    if (isCredentialHeader(name, value)) continue;
     const prior = headers[name];
     headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
   }

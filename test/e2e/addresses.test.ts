@@ -136,6 +136,20 @@ describe("wharf serve test/fixtures/echo-headers.ts", () => {
     expect(seen["x-forwarded-host"]).toBe(`${HOST}:${served.port}`);
     expect(seen["x-forwarded-proto"]).toBe("http");
   });
+
+  it("never hands proxy-auth credentials to an app, protected or not", async () => {
+    const answer = await served.request(HOST, "/", {
+      headers: { "modal-key": "wk-abc", "modal-secret": "ws-def", "x-other": "kept" },
+    });
+    const seen = answer.json<Record<string, string>>();
+    expect(seen["modal-key"]).toBeUndefined();
+    expect(seen["modal-secret"]).toBeUndefined();
+    expect(seen["x-other"]).toBe("kept");
+    const bearer = (await served.request(HOST, "/", { headers: { authorization: "Bearer wk-abc.ws-def" } })).json<Record<string, string>>();
+    expect(bearer["authorization"]).toBeUndefined();
+    const own = (await served.request(HOST, "/", { headers: { authorization: "Bearer app-token" } })).json<Record<string, string>>();
+    expect(own["authorization"]).toBe("Bearer app-token");
+  });
 });
 
 describe("wharf serve test/fixtures/long-name.ts", () => {

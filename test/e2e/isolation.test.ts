@@ -33,7 +33,7 @@ describe("container isolation", () => {
 
   it("keeps every container off the others' Unix sockets", async () => {
     // The sockets live in the CLI's private run directory; from the host every one is reachable.
-    const parent = join(tmpdir(), "wharf-run");
+    const parent = join(tmpdir(), `wharf-run-${process.getuid?.() ?? "user"}`);
     const sockets = readdirSync(parent)
       .flatMap((d) => readdirSync(join(parent, d)).filter((f) => f.endsWith(".sock")).map((f) => join(parent, d, f)));
     expect(sockets.length).toBeGreaterThan(1);

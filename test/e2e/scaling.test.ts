@@ -3,6 +3,9 @@
  * containers under bursts, maxInputs, min/buffer/max containers, scale to zero, timeouts,
  * queue limits, crash recovery and backoff. Never asserts timings.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type Served } from "../helpers/serve.ts";
 import { functionStatus } from "../helpers/status.ts";
@@ -140,5 +143,25 @@ describe("crash loop", () => {
     expect(answer.status).toBe(503);
     expect(answer.headers["retry-after"]).toBeDefined();
     expect(answer.text).toMatch(/^wharf: Doomed\.ping is unavailable/);
+  });
+});
+
+describe("recovery after a crash loop", () => {
+  let served: Served;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "wharf-heals-"));
+    served = await startServe("test/fixtures/heals.ts", { env: { HEALS_COUNTER: join(dir, "starts") } });
+  });
+  afterAll(async () => {
+    await served?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts again once the backoff is over and serves", async () => {
+    await served.waitFor(/Flaky keeps failing \(\d+ times in a row/, 30_000);
+    expect((await served.request("heals-flaky-ping-dev.localhost")).status).toBe(503);
+    // Requests refused during the backoff count as demand: the next start happens by itself.
+    await expect.poll(async () => (await served.request("heals-flaky-ping-dev.localhost")).status, { timeout: 30_000, interval: 500 }).toBe(200);
   });
 });

@@ -52,11 +52,16 @@ export class MemoryCgroup {
     }
   }
 
-  remove(): void {
-    try {
-      rmdirSync(this.dir);
-    } catch {
-      // still has members for a moment, or already gone
+  /** Removes the group once its last member is gone (retried briefly: the kernel lags a little). */
+  async remove(): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        rmdirSync(this.dir);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
     }
   }
 }

@@ -95,6 +95,7 @@ export class LocalContainer implements ContainerHandle {
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
   private readonly cgroup: MemoryCgroup | undefined;
+  private killedForMemory = false;
   private failure: string | undefined;
 
   constructor(private readonly spec: ContainerSpec, private readonly agent: IdleAgent, readonly socket: string, memoryMiB: number | null) {
@@ -110,12 +111,14 @@ export class LocalContainer implements ContainerHandle {
     this.cgroup?.add(this.pid);
     void this.exited.then(() => {
       rmSync(this.socket, { force: true });
-      setTimeout(() => this.cgroup?.remove(), 100).unref();
+      // Read why it died before the group (and its OOM counter) is removed.
+      if (this.cgroup?.oomKilled() === true) this.killedForMemory = true;
+      void this.cgroup?.remove();
     });
   }
 
   exitReason(): string | undefined {
-    if (this.cgroup?.oomKilled() === true) return `killed: over its memory limit of ${this.cgroup.limitMiB} MiB`;
+    if (this.killedForMemory || this.cgroup?.oomKilled() === true) return `killed: over its memory limit of ${this.cgroup?.limitMiB ?? 0} MiB`;
     return undefined;
   }
 
@@ -127,6 +130,10 @@ export class LocalContainer implements ContainerHandle {
     }
     this.send({ type: "start", bundle: this.spec.bundle, function: this.spec.functionName, socket: this.socket, cwd: this.spec.cwd, env: this.spec.env });
     const problem = await new Promise<string | undefined>((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        resolve(this.failure ?? `the container of ${this.spec.functionName} exited before it started`);
+        return;
+      }
       const onMessage = (message: FromAgent): void => {
         if (message.type === "ready") done(undefined);
         else if (message.type === "failed") done(message.message);
@@ -156,6 +163,7 @@ export class LocalContainer implements ContainerHandle {
       clearTimeout(timer);
     }
     this.agent.kill();
+    await this.cgroup?.remove();
   }
 
   private send(message: ToAgent): void {

@@ -5,9 +5,10 @@
  * function sets `memory`. A few idle, warmed agents are kept on standby so that a new container
  * costs an import of the bundle, not a process start.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { WharfError } from "../../sdk/errors.ts";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
 import { memoryCgroupsAvailable } from "./cgroup.ts";
 import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
@@ -24,8 +25,13 @@ export interface LocalBackendOptions {
 
 /** The parent of every local backend's sockets (several CLIs may run on one machine). */
 function socketsParent(): string {
-  const dir = join(tmpdir(), "wharf-run");
+  const dir = join(tmpdir(), `wharf-run-${process.getuid?.() ?? "user"}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Someone else's directory (made first, or opened up) could be used to swap our sockets.
+  const info = lstatSync(dir);
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o077) !== 0) {
+    throw new WharfError("RUN_DIR_UNSAFE", `${dir} is not a private directory of this user (owner ${info.uid}, mode ${(info.mode & 0o777).toString(8)}): remove it and start again`, { kind: "system" });
+  }
   return dir;
 }
 
@@ -61,7 +67,16 @@ export class LocalBackend implements Backend {
    * no `env`, since module top-level code must see the environment it would see at start.
    */
   prepare(bundle: string | undefined): void {
+    if (bundle === this.preparedBundle) return;
+    const previous = this.preparedBundle;
     this.preparedBundle = bundle;
+    // A standby that imported another bundle carries that bundle's top-level state (timers,
+    // connections, handlers): replace it rather than start a different version in it.
+    if (previous !== undefined) {
+      for (const agent of this.standby.splice(0)) agent.kill();
+      this.refill();
+      return;
+    }
     if (bundle !== undefined) for (const agent of this.standby) this.sendPrepare(agent, bundle);
   }
 
