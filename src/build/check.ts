@@ -6,9 +6,8 @@ import { spawn } from "node:child_process";
 import { WharfError } from "../sdk/errors.ts";
 import { parseManifest } from "../control/manifest-schema.ts";
 import type { Manifest } from "../runtime/manifest.ts";
+import { ERROR_MARK, MANIFEST_MARK } from "../runtime/protocol.ts";
 
-const MARK = "WHARF_MANIFEST ";
-const ERROR_MARK = "WHARF_ERROR ";
 
 export function checkBundle(agentPath: string, bundle: string, cwd: string, timeoutMs = 20_000): Promise<Manifest> {
   return new Promise((resolve, reject) => {
@@ -20,10 +19,10 @@ export function checkBundle(agentPath: string, bundle: string, cwd: string, time
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      const line = stdout.split("\n").find((l) => l.startsWith(MARK));
+      const line = stdout.split("\n").find((l) => l.startsWith(MANIFEST_MARK));
       if (code === 0 && line !== undefined) {
         try {
-          resolve(parseManifest(JSON.parse(line.slice(MARK.length))));
+          resolve(parseManifest(JSON.parse(line.slice(MANIFEST_MARK.length))));
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bundleApp } from "../build/bundle.ts";
 import { deployAnswer } from "../control/admin-schemas.ts";
-import { APP_NAME } from "../control/platform.ts";
+import { APP_NAME } from "../sdk/app.ts";
 import { AdminClient } from "./admin-client.ts";
 import { dataDir, UsageError } from "./command-kit.ts";
 import type { Output } from "./output.ts";

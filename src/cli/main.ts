@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { WharfError } from "../sdk/errors.ts";
 import { app } from "./app.ts";
-import { dataDir, UsageError } from "./command-kit.ts";
+import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
 import { deploy } from "./deploy.ts";
 import { domain } from "./domain.ts";
 import { LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from "./limit-flags.ts";
@@ -54,10 +54,8 @@ async function main(argv: string[]): Promise<number> {
         });
         const file = positionals[0];
         if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
-        const port = Number(values.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
-        const maxQueue = Number(values["max-queue"]);
-        if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new UsageError(`--max-queue ${values["max-queue"]} is not a count`);
+        const port = portFlag("port", values.port);
+        const maxQueue = countFlag("max-queue", values["max-queue"]);
         await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values) }, out);
         return 0;
       }

@@ -11,7 +11,7 @@ import { checkBundle } from "../build/check.ts";
 import { planEndpoints } from "../control/plan.ts";
 import { Store } from "../control/store.ts";
 import { TokenVerifier } from "../control/tokens.ts";
-import { Version } from "../control/version.ts";
+import { DRAIN_GRACE_MS, Version } from "../control/version.ts";
 import { Gateway } from "../gateway/gateway.ts";
 import type { EdgeLimits } from "../gateway/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
@@ -33,7 +33,6 @@ export interface ServeOptions {
   limits?: Partial<EdgeLimits>;
 }
 
-const DRAIN_GRACE_MS = 30_000;
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
@@ -61,7 +60,11 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     });
     await version.start();
     const built = buildRouteTable(options.domain, version.endpoints);
-    if ("conflicts" in built) throw new WharfError("ADDRESS_INVALID", built.conflicts.join("; "));
+    if ("conflicts" in built) {
+      // planEndpoints refused conflicts already; kept so a version never starts without routes.
+      await version.stop("reload");
+      throw new WharfError("ADDRESS_INVALID", built.conflicts.join("; "));
+    }
     gateway.setRoutes(built.table);
     return version;
   };

@@ -27,8 +27,8 @@ import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
+import { DRAIN_GRACE_MS } from "../control/version.ts";
 
-const DRAIN_GRACE_MS = 30_000;
 
 export async function server(args: string[], out: Output): Promise<void> {
   const { values, positionals } = parseArgs({

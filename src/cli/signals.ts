@@ -5,7 +5,10 @@ export function untilStopped(out: Output, shutdown: () => Promise<void>): Promis
   return new Promise<void>((resolve) => {
     const stop = (): void => {
       out.info("stopping…");
-      void shutdown().then(resolve);
+      shutdown().then(resolve, (err: unknown) => {
+        out.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+        resolve();
+      });
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

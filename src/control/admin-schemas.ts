@@ -3,6 +3,7 @@
  * and the CLI (which parses answers and the data dir's admin.json).
  */
 import { z } from "zod";
+import { APP_NAME } from "../sdk/app.ts";
 
 /** DIR/admin.json: where the admin API listens and the token it requires. */
 export const adminFile = z.object({
@@ -11,7 +12,7 @@ export const adminFile = z.object({
 });
 export type AdminFile = z.infer<typeof adminFile>;
 
-const appName = z.string().regex(/^[a-z0-9-]{1,40}$/, "use 1..40 characters of [a-z0-9-]");
+const appName = z.string().regex(APP_NAME, "use 1..40 characters of [a-z0-9-]");
 
 // ── request bodies ─────────────────────────────────────────────────────────────────────────
 export const deployBody = z.object({ bundle: z.string().min(1, "the bundle is empty"), name: appName.optional() }).strict();

@@ -10,6 +10,7 @@ import { checkBundle } from "../build/check.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
 import { buildRouteTable, type RouteTable } from "../gateway/route-table.ts";
 import type { Manifest } from "../runtime/manifest.ts";
+import { APP_NAME } from "../sdk/app.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { AppLogs } from "./app-logs.ts";
 import { parseManifest } from "./manifest-schema.ts";
@@ -57,7 +58,6 @@ interface Running {
   version: Version;
 }
 
-export const APP_NAME = /^[a-z0-9-]{1,40}$/;
 
 export class Platform {
   readonly logs = new AppLogs();

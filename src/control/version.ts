@@ -25,6 +25,9 @@ export interface VersionOptions {
   onEvent(message: string): void;
 }
 
+/** How long a replaced or stopped version's in-flight requests may take before its containers stop. */
+export const DRAIN_GRACE_MS = 30_000;
+
 let nextId = 0;
 
 export class Version {

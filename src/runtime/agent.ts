@@ -11,10 +11,8 @@ import { getRequestListener } from "@hono/node-server";
 import { pathToFileURL } from "node:url";
 import { startContainer, type Container, type ServingEndpoint } from "./container.ts";
 import { loadApp } from "./load.ts";
-import { ENDPOINT_HEADER, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
+import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
 
-const MANIFEST_MARK = "WHARF_MANIFEST ";
-const ERROR_MARK = "WHARF_ERROR ";
 
 async function importApp(bundle: string) {
   const mod = (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
@@ -205,4 +203,9 @@ async function serveAgent(): Promise<void> {
 
 const [, , mode, bundle] = process.argv;
 if (mode === "--check" && bundle !== undefined) void check(bundle);
-else void serveAgent();
+else {
+  serveAgent().catch((err: unknown) => {
+    console.error(`wharf: the runtime agent could not start: ${messageOf(err)}`);
+    process.exit(1);
+  });
+}

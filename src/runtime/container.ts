@@ -9,7 +9,7 @@ import type { EndpointContext, FetchApp, NodeApp } from "../sdk/types.ts";
 import { factoryResultProblem, isPromise } from "./factory-check.ts";
 import { createFastapiHandler } from "./fastapi.ts";
 import type { LoadedEndpoint, LoadedFunction } from "./load.ts";
-import { relayTo, waitForPort } from "./web-server.ts";
+import { canConnect, relayTo, waitForPort } from "./web-server.ts";
 import { closeAll, fetchUpgrade, installBridge, nodeUpgrade, refuseUpgrade, type UpgradeListener } from "./websocket.ts";
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -78,9 +78,17 @@ async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefi
       return { name, listener: await nodeListener(app), upgrade: nodeUpgrade(name, app) };
     }
     case "webServer": {
+      const port = manifest.port ?? 0;
+      if (process.env["WHARF_NETNS"] !== "1" && (await canConnect(port))) {
+        // Sharing the host's network, the port is taken (often by the version being replaced):
+        // waiting for it would mistake that server for ours.
+        throw new WharfError(
+          "PORT_IN_USE",
+          `webServer ${name}: port ${port} is already in use on this host (without network namespaces containers share it, and the previous version may still hold it): free the port, or restart wharf serve`,
+        );
+      }
       const result = call();
       if (isPromise(result)) throw new WharfError("FACTORY_INVALID", factoryResultProblem(spec.kind, name, result) ?? "");
-      const port = manifest.port ?? 0;
       await waitForPort(name, port, manifest.startupTimeout ?? 5);
       const relay = relayTo(port);
       closers.push(relay.close);

@@ -40,5 +40,9 @@ export type FromAgent =
   | { type: "ready" }
   | { type: "failed"; message: string };
 
+/** Lines the checker (`agent --check BUNDLE`) prints: the manifest on stdout, or the problem on stderr. */
+export const MANIFEST_MARK = "WHARF_MANIFEST ";
+export const ERROR_MARK = "WHARF_ERROR ";
+
 /** The header the gateway uses to name the endpoint (class method) a request is for. */
 export const ENDPOINT_HEADER = "x-wharf-endpoint";

@@ -20,7 +20,8 @@ export async function waitForPort(name: string, port: number, timeoutSeconds: nu
   );
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something already accepts connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: "127.0.0.1" });
     socket.once("connect", () => { socket.destroy(); resolve(true); });

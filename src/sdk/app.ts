@@ -2,7 +2,8 @@ import { WharfError } from "./errors.ts";
 import { APPS_KEY, FUNCTION_TAG, type FunctionRegistration } from "./spec.ts";
 import type { FunctionOptions } from "./types.ts";
 
-const APP_NAME = /^[a-z0-9-]{1,40}$/;
+/** App names: 1..40 of `[a-z0-9-]` (SPEC §1); the platform checks `--name` with the same rule. */
+export const APP_NAME = /^[a-z0-9-]{1,40}$/;
 
 /**
  * A Wharf app: a named group of functions deployed together. Its name prefixes every default
