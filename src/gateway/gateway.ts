@@ -4,20 +4,18 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
 import { RetiredError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
-import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
-import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
-import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
-import { forwardedHeaders, isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
+import { AUTH_MESSAGES, checkProxyAuth, type Credentials } from "./auth.ts";
+import { isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
 import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
 import { admitRequest, parserRefusal, rawResponse, type Refusal } from "./refusals.ts";
+import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
 import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
@@ -96,7 +94,8 @@ export class Gateway {
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, false));
     // Answered here rather than by Node, so a refused request is refused before its body is sent.
     server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
+    const upgrades: UpgradeContext = { route: (req) => this.route(req), limits: this.limits, broken: this.broken, upgraded: this.upgraded };
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(upgrades, req, socket, head));
     server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
       socket.on("error", () => socket.destroy());
       socket.end(rawResponse({ status: 405, message: "wharf: CONNECT is not supported (this is not a forward proxy)" }));
@@ -257,7 +256,10 @@ export class Gateway {
         if (err instanceof RetiredError) {
           // A pool retired by a reload hands its queued requests back: route them to the new version.
           try {
-            endpoint = this.route(req);
+            const next = this.route(req);
+            // The table still names the retired pool (its app is being stopped): nothing to wait for.
+            if (next.pool === endpoint.pool) throw new PlatformError(503, `wharf: ${endpoint.name} is stopping`, { "retry-after": "5" });
+            endpoint = next;
           } catch (routeErr) {
             sendError(res, routeErr);
             req.resume();
@@ -310,72 +312,6 @@ export class Gateway {
     }
   }
 
-  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on("error", () => socket.destroy());
-    if (this.broken.has(socket)) {
-      socket.destroy();
-      return;
-    }
-    const admitted = admitRequest(req, this.limits);
-    if ("refusal" in admitted) {
-      socket.end(rawResponse(admitted.refusal));
-      return;
-    }
-    req.url = admitted.path;
-    const refuse = (err: unknown): void => {
-      const e = err instanceof PlatformError ? err : new PlatformError(500, "wharf: internal error");
-      socket.end(rawResponse({ status: e.status, message: e.message }, e.headers));
-    };
-    let endpoint: GatewayEndpoint;
-    try {
-      endpoint = this.route(req);
-    } catch (err) {
-      refuse(err);
-      return;
-    }
-    // Waiting for a slot ends when the client goes away or the function's timeout passes.
-    const waiting = new AbortController();
-    const onGone = (): void => waiting.abort(new Error("client went away"));
-    socket.once("close", onGone);
-    const timer = setTimeout(() => waiting.abort(new PlatformError(504, `wharf: ${endpoint.name} had no free container within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
-    let member: Member | undefined;
-    try {
-      for (;;) {
-        try {
-          member = await endpoint.pool.acquire(waiting.signal);
-          break;
-        } catch (err) {
-          if (!(err instanceof RetiredError)) throw err;
-          endpoint = this.route(req); // a reload retired the pool: the new version takes it
-        }
-      }
-    } catch (err) {
-      if (!socket.destroyed) refuse(err instanceof PlatformError ? err : poolError(err, endpoint));
-      return;
-    } finally {
-      clearTimeout(timer);
-      socket.off("close", onGone);
-    }
-    const slot = member;
-    if (socket.destroyed) {
-      endpoint.pool.release(slot);
-      return;
-    }
-    // An open WebSocket holds its input slot; like any request it ends at the function's timeout.
-    this.upgraded.add(socket);
-    const cutoff = setTimeout(() => socket.destroy(), endpoint.timeoutMs);
-    const pool = endpoint.pool;
-    socket.once("close", () => {
-      clearTimeout(cutoff);
-      this.upgraded.delete(socket);
-      pool.release(slot);
-    });
-    const drop = (name: string, value: string): boolean =>
-      name.toLowerCase().startsWith("x-forwarded-") || name.toLowerCase() === ENDPOINT_HEADER || isCredentialHeader(name, value);
-    const extra = Object.entries(forwardedHeaders(req)).map(([k, v]) => `${k}: ${v}`);
-    if (endpoint.method !== null) extra.push(`${ENDPOINT_HEADER}: ${endpoint.method}`);
-    relayUpgrade(req, socket, head, connect(slot.handle.socket), [...headerLines(req, drop), ...extra]);
-  }
 }
 
 function listenOn(server: Server, port: number, host: string): Promise<number> {
