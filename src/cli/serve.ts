@@ -13,7 +13,7 @@ import { Store } from "../control/store.ts";
 import { TokenVerifier } from "../control/tokens.ts";
 import { Version } from "../control/version.ts";
 import { Gateway } from "../gateway/gateway.ts";
-import type { EdgeLimits } from "../gateway/limits.ts";
+import type { EdgeLimits } from "../shared/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
 import type { Output } from "./output.ts";

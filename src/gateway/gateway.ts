@@ -16,8 +16,8 @@ import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
 import { forwardedHeaders, isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
-import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
-import { admitRequest, parserRefusal, rawResponse, type Refusal } from "./refusals.ts";
+import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "../shared/limits.ts";
+import { admitRequest, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
 import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
