@@ -31,6 +31,8 @@ export interface ServeOptions {
   data: string;
   /** The gateway's limits on what clients send (docs/edge.md); unset ones keep their defaults. */
   limits?: Partial<EdgeLimits>;
+  /** Hand eligible client connections to containers (docs/handoff.md). */
+  handoff?: boolean;
 }
 
 const DRAIN_GRACE_MS = 30_000;
@@ -39,7 +41,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
-  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {} });
+  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {}, handoff: options.handoff === true });
   let current: Version | undefined;
   let inputs: string[] = [];
 

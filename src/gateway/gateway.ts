@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import { connect } from "node:net";
+import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
@@ -14,6 +14,7 @@ import type { WebKind } from "../sdk/spec.ts";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
 import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
+import { bodylessPlainRequest, frontConnection, headerValues, type FirstHead } from "./handoff.ts";
 import { forwardedHeaders, isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
 import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "../shared/limits.ts";
@@ -42,6 +43,13 @@ export interface GatewayOptions {
    * at `/.well-known/acme-challenge/<token>` before routing; undefined sends the request on as usual.
    */
   acmeChallenge?: (host: string, token: string) => string | undefined;
+  /**
+   * Hand eligible new connections to a container (docs/handoff.md): the plain HTTP listener
+   * reads the first request head itself, and only the connections it does not hand over reach
+   * the `http.Server`. HTTPS listeners are unaffected.
+   * @default false
+   */
+  handoff?: boolean;
 }
 
 const ACME_CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/;
@@ -59,6 +67,10 @@ export class Gateway {
   /** Further listeners (HTTPS) sharing this gateway's routes and request handling. */
   private readonly extra: Server[] = [];
   readonly limits: EdgeLimits;
+  /** With `handoff`: the TCP listener in front of `server`. */
+  private readonly front: NetServer | undefined;
+  /** Connections the front is still reading a first head from. */
+  private readonly reading = new Set<Socket>();
   private table: RouteTable<GatewayEndpoint> | undefined;
   /** WebSockets (and other upgrades) in flight, closed with the gateway. */
   private readonly upgraded = new Set<Duplex>();
@@ -75,6 +87,67 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.server = this.attach(createServer(this.serverOptions()));
+    if (options.handoff === true) {
+      this.front = createNetServer((socket) => this.frontConnection(socket));
+      // The http.Server never listens itself: this starts its connection tracking (headers
+      // timeout, closeAllConnections), which Node otherwise starts on "listening".
+      this.server.emit("listening");
+    }
+  }
+
+  /** A new connection on the front: hand it to a container, or to the http.Server. */
+  private frontConnection(socket: Socket): void {
+    this.reading.add(socket);
+    socket.once("close", () => this.reading.delete(socket));
+    frontConnection(socket, {
+      maxHeaderBytes: this.limits.maxHeaderBytes,
+      headersTimeoutMs: this.limits.headersTimeoutMs,
+      handOff: (s, head, bytes) => this.handOff(s, head, bytes),
+      fallback: (s, bytes) => {
+        this.reading.delete(s);
+        if (bytes.length > 0) s.unshift(bytes);
+        this.server.emit("connection", s);
+        s.resume();
+      },
+      timedOut: (s) => {
+        s.on("error", () => s.destroy());
+        s.end(rawResponse(parserRefusal({ code: "ERR_HTTP_REQUEST_TIMEOUT" }, this.limits)));
+        setTimeout(() => s.destroy(), LINGER_MS).unref();
+      },
+    });
+  }
+
+  /**
+   * Hands the connection to a container when its first request may skip the gateway: an
+   * unprotected endpoint, no body, admitted as is, and a container with a free input slot now
+   * (never queued: the normal path queues). The connection holds that slot until it closes.
+   */
+  private handOff(socket: Socket, head: FirstHead, bytes: Buffer): boolean {
+    if (this.table === undefined || !bodylessPlainRequest(head)) return false;
+    const admitted = admitRequest(head, this.limits);
+    if ("refusal" in admitted) return false;
+    const host = normalizeHost(headerValues(head, "host")[0]);
+    if (host === undefined) return false;
+    if (this.options.acmeChallenge !== undefined && ACME_CHALLENGE_PATH.test(admitted.path.split("?")[0] ?? "")) return false;
+    const endpoint = resolveHost(this.table, host);
+    if (endpoint === undefined || endpoint.requiresProxyAuth) return false;
+    const member = endpoint.pool.members.some((m) => m.handle.adopt !== undefined) ? endpoint.pool.tryAcquire() : undefined;
+    if (member === undefined) return false;
+    if (member.handle.adopt === undefined) {
+      endpoint.pool.release(member);
+      return false;
+    }
+    this.reading.delete(socket);
+    const released = member.handle.adopt(socket, {
+      head: bytes,
+      host,
+      name: endpoint.name,
+      method: endpoint.method,
+      timeoutMs: endpoint.timeoutMs,
+      limits: this.limits,
+    });
+    void released.then(() => endpoint.pool.release(member));
+    return true;
   }
 
   private serverOptions(): ServerOptions {
@@ -141,7 +214,7 @@ export class Gateway {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return listenOn(this.server, port, host);
+    return listenOn(this.front ?? this.server, port, host);
   }
 
   /**
@@ -164,6 +237,10 @@ export class Gateway {
     );
     // Upgraded sockets are no longer the HTTP server's connections: end them ourselves.
     for (const socket of this.upgraded) socket.destroy();
+    // Handed-over connections are the containers' to close (they drain when stopped): the
+    // front only stops accepting, and drops the connections whose first head is still coming.
+    this.front?.close();
+    for (const socket of this.reading) socket.destroy();
     return Promise.all(closing).then(() => undefined);
   }
 
@@ -351,7 +428,7 @@ export class Gateway {
   }
 }
 
-function listenOn(server: Server, port: number, host: string): Promise<number> {
+function listenOn(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
