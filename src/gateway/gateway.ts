@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { connect, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
@@ -14,7 +14,7 @@ import type { WebKind } from "../sdk/spec.ts";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
 import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { AUTH_MESSAGES, checkProxyAuth, isCredentialHeader, type Credentials } from "./auth.ts";
-import { bodylessPlainRequest, frontConnection, headerValues, type FirstHead } from "./handoff.ts";
+import { HandoffFront, handoffTarget, type FirstHead } from "./handoff.ts";
 import { forwardedHeaders, isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
 import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "../shared/limits.ts";
@@ -68,9 +68,7 @@ export class Gateway {
   private readonly extra: Server[] = [];
   readonly limits: EdgeLimits;
   /** With `handoff`: the TCP listener in front of `server`. */
-  private readonly front: NetServer | undefined;
-  /** Connections the front is still reading a first head from. */
-  private readonly reading = new Set<Socket>();
+  private readonly front: HandoffFront | undefined;
   private table: RouteTable<GatewayEndpoint> | undefined;
   /** WebSockets (and other upgrades) in flight, closed with the gateway. */
   private readonly upgraded = new Set<Duplex>();
@@ -88,65 +86,19 @@ export class Gateway {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.server = this.attach(createServer(this.serverOptions()));
     if (options.handoff === true) {
-      this.front = createNetServer((socket) => this.frontConnection(socket));
-      // The http.Server never listens itself: this starts its connection tracking (headers
-      // timeout, closeAllConnections), which Node otherwise starts on "listening".
-      this.server.emit("listening");
+      this.front = new HandoffFront(this.server, this.limits, (socket, head, bytes) => this.handOff(socket, head, bytes));
     }
   }
 
-  /** A new connection on the front: hand it to a container, or to the http.Server. */
-  private frontConnection(socket: Socket): void {
-    this.reading.add(socket);
-    socket.once("close", () => this.reading.delete(socket));
-    frontConnection(socket, {
-      maxHeaderBytes: this.limits.maxHeaderBytes,
-      headersTimeoutMs: this.limits.headersTimeoutMs,
-      handOff: (s, head, bytes) => this.handOff(s, head, bytes),
-      fallback: (s, bytes) => {
-        this.reading.delete(s);
-        if (bytes.length > 0) s.unshift(bytes);
-        this.server.emit("connection", s);
-        s.resume();
-      },
-      timedOut: (s) => {
-        s.on("error", () => s.destroy());
-        s.end(rawResponse(parserRefusal({ code: "ERR_HTTP_REQUEST_TIMEOUT" }, this.limits)));
-        setTimeout(() => s.destroy(), LINGER_MS).unref();
-      },
-    });
-  }
-
-  /**
-   * Hands the connection to a container when its first request may skip the gateway: an
-   * unprotected endpoint, no body, admitted as is, and a container with a free input slot now
-   * (never queued: the normal path queues). The connection holds that slot until it closes.
-   */
+  /** Hands the connection to a container when `handoffTarget` allows it; it holds the slot until it closes. */
   private handOff(socket: Socket, head: FirstHead, bytes: Buffer): boolean {
-    if (this.table === undefined || !bodylessPlainRequest(head)) return false;
-    const admitted = admitRequest(head, this.limits);
-    if ("refusal" in admitted) return false;
-    const host = normalizeHost(headerValues(head, "host")[0]);
-    if (host === undefined) return false;
-    if (this.options.acmeChallenge !== undefined && ACME_CHALLENGE_PATH.test(admitted.path.split("?")[0] ?? "")) return false;
-    const endpoint = resolveHost(this.table, host);
-    if (endpoint === undefined || endpoint.requiresProxyAuth) return false;
-    const member = endpoint.pool.members.some((m) => m.handle.adopt !== undefined) ? endpoint.pool.tryAcquire() : undefined;
-    if (member === undefined) return false;
-    if (member.handle.adopt === undefined) {
-      endpoint.pool.release(member);
-      return false;
-    }
-    this.reading.delete(socket);
-    const released = member.handle.adopt(socket, {
-      head: bytes,
-      host,
-      name: endpoint.name,
-      method: endpoint.method,
-      timeoutMs: endpoint.timeoutMs,
-      limits: this.limits,
-    });
-    void released.then(() => endpoint.pool.release(member));
+    if (this.table === undefined) return false;
+    const acme = this.options.acmeChallenge === undefined ? undefined : ACME_CHALLENGE_PATH;
+    const target = handoffTarget(head, this.table, this.limits, acme);
+    if (target === undefined) return false;
+    const { endpoint, member, host } = target;
+    const handoff = { head: bytes, host, name: endpoint.name, method: endpoint.method, timeoutMs: endpoint.timeoutMs, limits: this.limits };
+    void target.adopt(socket, handoff).then(() => endpoint.pool.release(member));
     return true;
   }
 
@@ -214,7 +166,7 @@ export class Gateway {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return listenOn(this.front ?? this.server, port, host);
+    return listenOn(this.front?.listener ?? this.server, port, host);
   }
 
   /**
@@ -240,7 +192,6 @@ export class Gateway {
     // Handed-over connections are the containers' to close (they drain when stopped): the
     // front only stops accepting, and drops the connections whose first head is still coming.
     this.front?.close();
-    for (const socket of this.reading) socket.destroy();
     return Promise.all(closing).then(() => undefined);
   }
 

@@ -4,8 +4,13 @@
  * (established keep-alive traffic then never passes through the gateway) or gives it, bytes
  * unread, to the gateway's `http.Server`, which serves it exactly as without `--handoff`.
  */
-import type { Socket } from "node:net";
-import type { RequestHead } from "../shared/refusals.ts";
+import type { Server } from "node:http";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import type { Member, Pool } from "../autoscaler/pool.ts";
+import type { ContainerHandle } from "../backends/backend.ts";
+import type { EdgeLimits } from "../shared/limits.ts";
+import { admitRequest, parserRefusal, rawResponse, type RequestHead } from "../shared/refusals.ts";
+import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
 /** A first request head as read by the front: only what choosing a path needs. */
 export interface FirstHead extends RequestHead {
@@ -63,6 +68,45 @@ export function bodylessPlainRequest(head: FirstHead): boolean {
   if (headerValues(head, "connection").some((v) => /(^|,)\s*upgrade\s*(,|$)/i.test(v))) return false;
   const lengths = headerValues(head, "content-length");
   return lengths.length === 0 || (lengths.length === 1 && /^0+$/.test(lengths[0]?.trim() ?? ""));
+}
+
+/** Where a connection goes when it is handed off: a container with a slot taken for it. */
+export interface HandoffTarget<E> {
+  endpoint: E;
+  member: Member;
+  /** The normalized Host the connection was routed by. */
+  host: string;
+  adopt: NonNullable<ContainerHandle["adopt"]>;
+}
+
+/**
+ * Whether the connection of this first request may leave the gateway, and for where: a bodyless
+ * plain request that `admitRequest()` accepts, not an ACME challenge (`acmePath`, when ACME is
+ * on), for an endpoint without proxy auth whose pool has a container that can adopt sockets
+ * with a free input slot now. The slot is taken; it is the caller's to release. Never queues.
+ */
+export function handoffTarget<E extends Routable & { requiresProxyAuth: boolean; pool: Pool }>(
+  head: FirstHead,
+  table: RouteTable<E>,
+  limits: Pick<EdgeLimits, "maxBodyBytes">,
+  acmePath: RegExp | undefined,
+): HandoffTarget<E> | undefined {
+  if (!bodylessPlainRequest(head)) return undefined;
+  const admitted = admitRequest(head, limits);
+  if ("refusal" in admitted) return undefined;
+  if (acmePath?.test(admitted.path.split("?")[0] ?? "") === true) return undefined;
+  const host = normalizeHost(headerValues(head, "host")[0]);
+  const endpoint = host === undefined ? undefined : resolveHost(table, host);
+  if (host === undefined || endpoint === undefined || endpoint.requiresProxyAuth) return undefined;
+  if (!endpoint.pool.members.every((m) => m.handle.adopt !== undefined)) return undefined;
+  const member = endpoint.pool.tryAcquire();
+  if (member === undefined) return undefined;
+  const adopt = member.handle.adopt?.bind(member.handle);
+  if (adopt === undefined) {
+    endpoint.pool.release(member);
+    return undefined;
+  }
+  return { endpoint, member, host, adopt };
 }
 
 export interface FrontOptions {
@@ -146,4 +190,60 @@ export function frontConnection(socket: Socket, options: FrontOptions): void {
   socket.on("data", onData);
   socket.on("error", onError);
   socket.on("end", onEnd);
+}
+
+/** After answering a 408 on the front, how long the client gets to read it before the close. */
+const LINGER_MS = 2000;
+
+/**
+ * The `--handoff` listener: a `net.Server` whose connections are handed off (`handOff` returns
+ * true) or given to `server`, the gateway's `http.Server`, which never listens itself.
+ */
+export class HandoffFront {
+  readonly listener: NetServer;
+  /** Connections whose first head is still coming. */
+  private readonly reading = new Set<Socket>();
+
+  constructor(
+    private readonly server: Server,
+    private readonly limits: EdgeLimits,
+    private readonly handOff: (socket: Socket, head: FirstHead, bytes: Buffer) => boolean,
+  ) {
+    this.listener = createServer((socket) => this.connection(socket));
+    // This starts the http.Server's connection tracking (headers timeout, closeAllConnections),
+    // which Node otherwise starts when it listens.
+    server.emit("listening");
+  }
+
+  /** Stops accepting and drops connections still sending a first head. Handed-off ones are the containers' to close. */
+  close(): void {
+    this.listener.close();
+    for (const socket of this.reading) socket.destroy();
+  }
+
+  private connection(socket: Socket): void {
+    this.reading.add(socket);
+    socket.once("close", () => this.reading.delete(socket));
+    frontConnection(socket, {
+      maxHeaderBytes: this.limits.maxHeaderBytes,
+      headersTimeoutMs: this.limits.headersTimeoutMs,
+      handOff: (s, head, bytes) => {
+        const handed = this.handOff(s, head, bytes);
+        if (handed) this.reading.delete(s);
+        return handed;
+      },
+      fallback: (s, bytes) => {
+        this.reading.delete(s);
+        if (bytes.length > 0) s.unshift(bytes);
+        this.server.emit("connection", s);
+        // Paused while the head was read: this also restarts reading on the handle.
+        s.resume();
+      },
+      timedOut: (s) => {
+        s.on("error", () => s.destroy());
+        s.end(rawResponse(parserRefusal({ code: "ERR_HTTP_REQUEST_TIMEOUT" }, this.limits)));
+        setTimeout(() => s.destroy(), LINGER_MS).unref();
+      },
+    });
+  }
 }
