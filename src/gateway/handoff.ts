@@ -209,7 +209,8 @@ export class HandoffFront {
     private readonly limits: EdgeLimits,
     private readonly handOff: (socket: Socket, head: FirstHead, bytes: Buffer) => boolean,
   ) {
-    this.listener = createServer((socket) => this.connection(socket));
+    // The socket options an http.Server gives its connections: they end up in one (or in a container's).
+    this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.connection(socket));
     // This starts the http.Server's connection tracking (headers timeout, closeAllConnections),
     // which Node otherwise starts when it listens.
     server.emit("listening");

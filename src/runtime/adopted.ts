@@ -58,6 +58,8 @@ export class AdoptedConnections {
       this.deps.released(message.id);
     });
     socket.on("error", () => socket.destroy());
+    // As an http.Server's own connections: a client may half-close after its request.
+    socket.allowHalfOpen = true;
     socket.unshift(Buffer.from(message.head, "base64"));
     this.serverFor(message.limits).emit("connection", socket);
     socket.resume();

@@ -13,6 +13,7 @@ import type { FunctionStatus } from "../helpers/status.ts";
 import { KeptAlive } from "../helpers/keep-alive.ts";
 import { startLoad } from "../helpers/load.ts";
 import { startServe, type Served } from "../helpers/serve.ts";
+import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
 
 const MARKER = "handoff-marker-dev.localhost";
 const LOCKED = "handoff-locked-dev.localhost";
@@ -47,8 +48,15 @@ describe("--handoff", () => {
     conn.close();
   }
 
+  /** A first request whose answer comes from the container itself: its keep-alive is 5 s, the gateway's 65 s. */
+  async function handedOff(conn: KeptAlive, path: string): Promise<void> {
+    const answer = await conn.send(get(path));
+    expect(answer?.status).toBe(200);
+    expect(answer?.headers["keep-alive"]).toBe("timeout=5");
+  }
+
   beforeAll(async () => {
-    served = await startServe("test/fixtures/handoff.ts", { args: ["--handoff", "--max-body-mb", "1"] });
+    served = await startServe("test/fixtures/handoff.ts", { args: ["--handoff", "--max-body-mb", "1", "--headers-timeout-ms", "1000"] });
   });
   afterAll(async () => {
     for (const conn of open) conn.close();
@@ -89,13 +97,14 @@ describe("--handoff", () => {
     const answer = await conn.send(`POST /body HTTP/1.1\r\nHost: ${MARKER}\r\nContent-Length: 5\r\n\r\nhello`);
     expect(answer?.status).toBe(200);
     expect(JSON.parse(answer?.body ?? "{}")).toMatchObject({ path: "/body", bytes: 5 });
+    expect(answer?.headers["keep-alive"]).toBe("timeout=65"); // the gateway's http.Server answered
     expect((await status(served, "marker")).inFlight).toBe(0);
     conn.close();
   });
 
   it("answers 421 when a handed-off connection names another Host, and closes it", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-switch")))?.status).toBe(200);
+    await handedOff(conn, "/before-switch");
     const answer = await conn.send(get("/switched", ONE));
     expect(answer?.status).toBe(421);
     expect(answer?.body).toMatch(/^wharf: this connection was handed to marker .*new connection/);
@@ -106,7 +115,7 @@ describe("--handoff", () => {
 
   it("refuses a smuggling attempt (CL + TE) on a second request with 400; nothing of it reaches the handler", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-smuggle")))?.status).toBe(200);
+    await handedOff(conn, "/before-smuggle");
     const attack = `POST /attack HTTP/1.1\r\nHost: ${MARKER}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: ${MARKER}\r\n\r\n`;
     const answer = await conn.send(attack);
     expect(answer?.status).toBe(400);
@@ -119,7 +128,7 @@ describe("--handoff", () => {
 
   it("answers 431 to headers over the limit on a second request", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-big")))?.status).toBe(200);
+    await handedOff(conn, "/before-big");
     const answer = await conn.send(get("/big-headers", MARKER, `X-Big: ${"a".repeat(20_000)}\r\n`));
     expect(answer?.status).toBe(431);
     expect(answer?.body).toMatch(/^wharf: request headers are over the limit of 16 KiB/);
@@ -129,7 +138,7 @@ describe("--handoff", () => {
 
   it("answers 413 to a chunked body over the limit on a handed-off connection", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-body")))?.status).toBe(200);
+    await handedOff(conn, "/before-body");
     const chunk = "x".repeat(64 * 1024);
     const chunks = Array.from({ length: 32 }, () => `${(chunk.length).toString(16)}\r\n${chunk}\r\n`).join("");
     const answer = await conn.send(`POST /too-big HTTP/1.1\r\nHost: ${MARKER}\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
@@ -139,7 +148,7 @@ describe("--handoff", () => {
 
   it("answers 504 when the handler outlives the function's timeout", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-slow")))?.status).toBe(200);
+    await handedOff(conn, "/before-slow");
     const answer = await conn.send(get("/slow?ms=6000"));
     expect(answer?.status).toBe(504);
     expect(answer?.body).toMatch(/^wharf: marker did not answer within its timeout of 2s/);
@@ -157,9 +166,22 @@ describe("--handoff", () => {
     expect(served.lines.some((l) => /container \S+ of one stopping \(idle\)/.test(l))).toBe(true);
   });
 
+  it("answers 408 when a first head is too slow, and on a handed-off connection when a later one is", async () => {
+    const slowFirst = connection();
+    const first = await slowFirst.send(`GET /slow-head HTTP/1.1\r\nHost: ${MARKER}\r\n`);
+    expect(first?.status).toBe(408);
+    expect(first?.body).toMatch(/^wharf: request headers not received within 1s/);
+    const conn = connection();
+    await handedOff(conn, "/before-slow-head");
+    const later = await conn.send(`GET /slow-head-2 HTTP/1.1\r\nHost: ${MARKER}\r\n`);
+    expect(later?.status).toBe(408);
+    await settle("slow-head");
+    expect(markers("/slow-head")).toEqual([]);
+  });
+
   it("exits 0 on Ctrl-C with handed-off connections open", async () => {
     const conn = connection();
-    expect((await conn.send(get("/before-exit")))?.status).toBe(200);
+    await handedOff(conn, "/before-exit");
     expect((await status(served, "marker")).inFlight).toBe(1);
     expect(await served.stop("SIGINT")).toBe(0);
     await conn.untilClosed();
@@ -210,5 +232,36 @@ describe("--handoff: reload under a keep-alive load", () => {
     const result = await load.stop();
     expect(result.failed).toEqual([]);
     expect([...result.bodies.keys()].sort()).toEqual(['{"version":1}', '{"version":2}', '{"version":3}']);
+  });
+});
+
+describe("wharf server --handoff", () => {
+  const data = tempDataDir("wharf-handoff-server-");
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer(data.dir, { args: ["--handoff"] });
+    const deployed = await cli(data.dir, ["deploy", "test/fixtures/handoff.ts"]);
+    expect(deployed.code, deployed.output).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    data.remove();
+  });
+
+  it("hands connections to the deployed app's containers", async () => {
+    const conn = new KeptAlive(server.port);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const answer = await conn.send(get(`/s${i}`, "handoff-marker.localhost"));
+        expect(answer?.status).toBe(200);
+        // The container's own keep-alive (5 s), not the gateway's (65 s): the container answered directly.
+        expect(answer?.headers["keep-alive"]).toBe("timeout=5");
+      }
+      const locked = await conn.send(get("/", "handoff-locked.localhost"));
+      expect(locked?.status).toBe(421);
+    } finally {
+      conn.close();
+    }
+    expect(await server.stop()).toBe(0);
   });
 });
