@@ -265,3 +265,29 @@ describe("wharf server --handoff", () => {
     expect(await server.stop()).toBe(0);
   });
 });
+
+describe("--handoff: a WebSocket upgrade on a handed-off connection", () => {
+  let served: Served;
+  beforeAll(async () => {
+    served = await startServe("test/fixtures/ws-apps.ts", { args: ["--handoff"] });
+  });
+  afterAll(async () => {
+    await served?.stop();
+  });
+
+  it("is checked, then served by the container as an upgrade from the gateway would be", async () => {
+    const host = "ws-apps-hono-dev.localhost";
+    const conn = new KeptAlive(served.port);
+    try {
+      const first = await conn.send(get("/", host));
+      expect(first?.status).toBe(200);
+      expect(first?.headers["keep-alive"]).toBe("timeout=5");
+      const key = Buffer.from("0123456789abcdef").toString("base64");
+      const upgrade = await conn.send(get("/room/lobby", host, `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n`));
+      expect(upgrade?.status).toBe(101);
+      expect(upgrade?.headers["upgrade"]?.toLowerCase()).toBe("websocket");
+    } finally {
+      conn.close();
+    }
+  });
+});
