@@ -23,11 +23,11 @@ export async function startBareNode(root) {
 }
 
 /** (b), (c) `wharf serve FILE --port 0`, run from the repo root so `wharf` resolves. */
-export async function startWharf(root, file) {
+export async function startWharf(root, file, extraArgs = []) {
   const proc = await startProcess({
-    name: `wharf serve ${file}`,
+    name: `wharf serve ${file} ${extraArgs.join(" ")}`.trim(),
     command: process.execPath,
-    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0"],
+    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0", ...extraArgs],
     cwd: root,
     ready: /=> http:\/\/([^\s/:]+):(\d+)/,
     timeoutMs: 30_000,

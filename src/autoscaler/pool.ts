@@ -126,6 +126,14 @@ export class Pool {
     return queued;
   }
 
+  /** A member with a free input slot right now, taken; undefined rather than queueing. */
+  tryAcquire(): Member | undefined {
+    if (this.retired) return undefined;
+    const member = this.pick();
+    if (member !== undefined) this.take(member);
+    return member;
+  }
+
   release(member: Member): void {
     member.inFlight--;
     if (member.inFlight === 0) member.idleSince = Date.now();

@@ -165,6 +165,8 @@ export class Scaler {
     this.counts.stopped++;
     this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
     // Drain at the gateway first: the container keeps listening until its last input is done.
+    // Connections handed to it count as inputs until they close; it closes them as they fall idle.
+    member.handle.drainAdopted?.();
     const deadline = Date.now() + graceMs;
     while (member.inFlight > 0 && Date.now() < deadline) await sleep(20);
     await member.handle.stop(Math.max(0, deadline - Date.now()));

@@ -2,6 +2,12 @@
  * What the platform needs from wherever containers run: start one for a function of a bundle,
  * and stop it. The local backend runs OS processes; a Kubernetes backend will run pods.
  */
+import type { Socket } from "node:net";
+import type { AdoptMessage } from "../runtime/protocol.ts";
+
+/** What a container needs with a handed-over connection: the bytes already read, and its routing. */
+export type Handoff = Omit<AdoptMessage, "type" | "id" | "head"> & { head: Buffer };
+
 export interface ContainerSpec {
   /** Unique id, used in socket names and logs. */
   id: string;
@@ -25,6 +31,13 @@ export interface ContainerHandle {
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
   /** Why the container died, when the backend knows better than the exit status (e.g. over its memory limit). */
   exitReason?(): string | undefined;
+  /**
+   * Hands a client's connection to the container (docs/handoff.md); resolves once the container
+   * reports it closed, or exits. Backends that cannot pass sockets leave it out.
+   */
+  adopt?(socket: Socket, handoff: Handoff): Promise<void>;
+  /** Asks the container to close its handed-over connections as they fall idle (before `stop`). */
+  drainAdopted?(): void;
   /** Lets in-flight work finish for up to `graceMs`, runs `exit` hooks, then kills what is left. */
   stop(graceMs: number): Promise<void>;
 }

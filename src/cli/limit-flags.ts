@@ -2,7 +2,7 @@
  * The gateway's limit flags (`--max-body-mb`, `--headers-timeout-ms`), shared by the commands that
  * run a gateway: their parseArgs entries and their parsing. Unset flags keep the gateway defaults.
  */
-import type { EdgeLimits } from "../gateway/limits.ts";
+import type { EdgeLimits } from "../shared/limits.ts";
 import { UsageError } from "./command-kit.ts";
 
 export const LIMIT_FLAGS = {

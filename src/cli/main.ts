@@ -18,11 +18,12 @@ const USAGE = `usage: wharf <command> [options]
 
 commands:
   serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000] [--data DIR]
-        ${LIMIT_USAGE}
+        ${LIMIT_USAGE} [--handoff]
       bundle FILE, serve every endpoint on an embedded gateway, reload on save
-      (proxy-auth tokens are read from DIR, as created by wharf token create)
+      (proxy-auth tokens are read from DIR, as created by wharf token create);
+      --handoff hands eligible client connections to the containers (docs/handoff.md)
   server [--port 8000] [--admin-port 8001] [--data DIR] [--host 127.0.0.1] [--domain localhost]
-         [--https-port N] [--renew-before-days 30]
+         [--https-port N] [--renew-before-days 30] [--handoff]
       run the platform: a gateway for every deployed app and the admin API; state in DIR;
       with --https-port, HTTPS for every custom domain that has a certificate
   deploy FILE [--name N]                      bundle FILE and deploy it to the server
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
             domain: { type: "string", default: "localhost" },
             "max-queue": { type: "string", default: "1000" },
             data: { type: "string" },
+            handoff: { type: "boolean", default: false },
             ...LIMIT_FLAGS,
           },
         });
@@ -56,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
         if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
         const port = portFlag("port", values.port);
         const maxQueue = countFlag("max-queue", values["max-queue"]);
-        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values) }, out);
+        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff }, out);
         return 0;
       }
       case "server":

@@ -13,7 +13,7 @@ import { Store } from "../control/store.ts";
 import { TokenVerifier } from "../control/tokens.ts";
 import { DRAIN_GRACE_MS, Version } from "../control/version.ts";
 import { Gateway } from "../gateway/gateway.ts";
-import type { EdgeLimits } from "../gateway/limits.ts";
+import type { EdgeLimits } from "../shared/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
 import type { Output } from "./output.ts";
@@ -31,6 +31,8 @@ export interface ServeOptions {
   data: string;
   /** The gateway's limits on what clients send (docs/edge.md); unset ones keep their defaults. */
   limits?: Partial<EdgeLimits>;
+  /** Hand eligible client connections to containers (docs/handoff.md). */
+  handoff?: boolean;
 }
 
 
@@ -38,7 +40,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
-  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {} });
+  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {}, handoff: options.handoff === true });
   let current: Version | undefined;
   let inputs: string[] = [];
 

@@ -44,6 +44,7 @@ export async function server(args: string[], out: Output): Promise<void> {
       "max-queue": { type: "string", default: "1000" },
       "https-port": { type: "string" },
       "renew-before-days": { type: "string", default: "30" },
+      handoff: { type: "boolean", default: false },
       ...LIMIT_FLAGS,
     },
   });
@@ -82,6 +83,7 @@ export async function server(args: string[], out: Output): Promise<void> {
     status: () => platform?.status() ?? { versions: [] },
     limits,
     acmeChallenge: (host, token) => acme.challenge(host, token),
+    handoff: values.handoff,
   });
   let admin: Server | undefined;
   const shutdown = async (): Promise<void> => {

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
+import type { Server as NetServer, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
@@ -11,10 +12,11 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { RetiredError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
 import { AUTH_MESSAGES, checkProxyAuth, type Credentials } from "./auth.ts";
+import { HandoffFront, handoffTarget, type FirstHead } from "./handoff.ts";
 import { isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
-import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
-import { admitRequest, parserRefusal, rawResponse, type Refusal } from "./refusals.ts";
+import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "../shared/limits.ts";
+import { admitRequest, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
 import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
 import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
@@ -40,6 +42,13 @@ export interface GatewayOptions {
    * at `/.well-known/acme-challenge/<token>` before routing; undefined sends the request on as usual.
    */
   acmeChallenge?: (host: string, token: string) => string | undefined;
+  /**
+   * Hand eligible new connections to a container (docs/handoff.md): the plain HTTP listener
+   * reads the first request head itself, and only the connections it does not hand over reach
+   * the `http.Server`. HTTPS listeners are unaffected.
+   * @default false
+   */
+  handoff?: boolean;
 }
 
 const ACME_CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/;
@@ -57,6 +66,8 @@ export class Gateway {
   /** Further listeners (HTTPS) sharing this gateway's routes and request handling. */
   private readonly extra: Server[] = [];
   readonly limits: EdgeLimits;
+  /** With `handoff`: the TCP listener in front of `server`. */
+  private readonly front: HandoffFront | undefined;
   private table: RouteTable<GatewayEndpoint> | undefined;
   /** WebSockets (and other upgrades) in flight, closed with the gateway. */
   private readonly upgraded = new Set<Duplex>();
@@ -73,6 +84,21 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.server = this.attach(createServer(this.serverOptions()));
+    if (options.handoff === true) {
+      this.front = new HandoffFront(this.server, this.limits, (socket, head, bytes) => this.handOff(socket, head, bytes));
+    }
+  }
+
+  /** Hands the connection to a container when `handoffTarget` allows it; it holds the slot until it closes. */
+  private handOff(socket: Socket, head: FirstHead, bytes: Buffer): boolean {
+    if (this.table === undefined) return false;
+    const acme = this.options.acmeChallenge === undefined ? undefined : ACME_CHALLENGE_PATH;
+    const target = handoffTarget(head, this.table, this.limits, acme);
+    if (target === undefined) return false;
+    const { endpoint, member, host } = target;
+    const handoff = { head: bytes, host, name: endpoint.name, method: endpoint.method, timeoutMs: endpoint.timeoutMs, limits: this.limits };
+    void target.adopt(socket, handoff).then(() => endpoint.pool.release(member));
+    return true;
   }
 
   private serverOptions(): ServerOptions {
@@ -141,7 +167,7 @@ export class Gateway {
 
   /** Listens, then sends itself one request through undici (see `warmUp`). Resolves with the port. */
   async listen(port: number, host: string): Promise<number> {
-    const bound = await listenOn(this.server, port, host);
+    const bound = await listenOn(this.front?.listener ?? this.server, port, host);
     await warmUp(host, bound);
     return bound;
   }
@@ -166,6 +192,9 @@ export class Gateway {
     );
     // Upgraded sockets are no longer the HTTP server's connections: end them ourselves.
     for (const socket of this.upgraded) socket.destroy();
+    // Handed-over connections are the containers' to close (they drain when stopped): the
+    // front only stops accepting, and drops the connections whose first head is still coming.
+    this.front?.close();
     return Promise.all(closing).then(() => undefined);
   }
 
@@ -332,7 +361,7 @@ async function warmUp(host: string, port: number): Promise<void> {
   }
 }
 
-function listenOn(server: Server, port: number, host: string): Promise<number> {
+function listenOn(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -42,19 +42,7 @@ export function buildRouteTable<T extends Routable>(baseDomain: string, endpoint
   return { table: { baseDomain, byLabel, byDomain, byWildcard, endpoints: [...endpoints] } };
 }
 
-/** A DNS name (letters, digits, `-`, dot-separated), an optional trailing dot, an optional port. */
-const HOST = /^([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?::[0-9]{0,5})?$/i;
-
-/**
- * Lowercases, drops the port and a trailing dot. Returns undefined for an unusable Host: empty,
- * an IP-v6 literal (it names no endpoint) or anything that is not a DNS name, such as `a b` or
- * `a:b:c`. Idempotent: a normalized host normalizes to itself.
- */
-export function normalizeHost(host: string | undefined): string | undefined {
-  if (host === undefined) return undefined;
-  // Matched before lowercasing: only ASCII letters count (no Unicode case folding into a name).
-  return HOST.exec(host)?.[1]?.toLowerCase();
-}
+export { normalizeHost } from "../shared/host.ts";
 
 /** The endpoint a normalized host names: `{label}.{baseDomain}`, an exact domain, then `*.` one level. */
 export function resolveHost<T extends Routable>(table: RouteTable<T>, host: string): T | undefined {

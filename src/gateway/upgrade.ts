@@ -12,9 +12,9 @@ import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
 import { isCredentialHeader } from "./auth.ts";
 import type { GatewayEndpoint } from "./gateway.ts";
 import { forwardedHeaders } from "./headers.ts";
-import type { EdgeLimits } from "./limits.ts";
+import type { EdgeLimits } from "../shared/limits.ts";
 import { PlatformError, poolError } from "./platform-errors.ts";
-import { admitRequest, rawResponse } from "./refusals.ts";
+import { admitRequest, rawResponse } from "../shared/refusals.ts";
 
 export interface UpgradeContext {
   route(req: IncomingMessage): GatewayEndpoint;

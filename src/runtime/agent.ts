@@ -7,11 +7,14 @@
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { pathToFileURL } from "node:url";
+import { AdoptedConnections } from "./adopted.ts";
 import { startContainer, type Container, type ServingEndpoint } from "./container.ts";
 import { loadApp } from "./load.ts";
-import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
+import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type AdoptMessage, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
 
 
 async function importApp(bundle: string) {
@@ -67,24 +70,52 @@ class Agent {
   private listening: string | undefined;
   private container: Container | undefined;
   private inFlight = 0;
+  /** Client connections the gateway handed over (`--handoff`), served with the same dispatch. */
+  private readonly adopted = new AdoptedConnections({
+    request: (req, res) => this.dispatch(req, res),
+    upgrade: (req, socket, head) => this.upgrade(req, socket, head),
+    released: (id) => send({ type: "released", id }),
+  });
 
   constructor() {
-    this.server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
-      const endpoint = this.pick(req);
-      if (endpoint === undefined) {
-        res.writeHead(this.container === undefined ? 503 : 404, { "content-type": "text/plain" });
-        res.end(this.container === undefined ? "wharf: this container has not started yet\n" : "wharf: no such endpoint in this container\n");
-        return;
-      }
-      this.inFlight++;
-      res.once("close", () => this.inFlight--);
-      endpoint.listener(req, res);
-    });
-    this.server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
-      const endpoint = this.pick(req);
-      if (endpoint?.upgrade === undefined) socket.destroy();
-      else endpoint.upgrade(req, socket, head);
-    });
+    this.server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => this.dispatch(req, res));
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const endpoint = this.pick(req);
+    if (endpoint === undefined) {
+      res.writeHead(this.container === undefined ? 503 : 404, { "content-type": "text/plain" });
+      res.end(this.container === undefined ? "wharf: this container has not started yet\n" : "wharf: no such endpoint in this container\n");
+      return;
+    }
+    this.inFlight++;
+    res.once("close", () => this.inFlight--);
+    endpoint.listener(req, res);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const endpoint = this.pick(req);
+    if (endpoint?.upgrade === undefined) socket.destroy();
+    else endpoint.upgrade(req, socket, head);
+  }
+
+  /** A client connection handed over by the gateway; refused (closed, released) unless serving. */
+  adopt(message: AdoptMessage, socket: Socket | undefined): void {
+    if (socket === undefined) {
+      send({ type: "released", id: message.id });
+      return;
+    }
+    if (this.container === undefined || this.stopped !== undefined) {
+      socket.once("close", () => send({ type: "released", id: message.id }));
+      socket.destroy();
+      return;
+    }
+    this.adopted.adopt(message, socket);
+  }
+
+  drainAdopted(): void {
+    this.adopted.drain();
   }
 
   /** The endpoint a request is for: named by the gateway's header, or the container's only one. */
@@ -142,8 +173,10 @@ class Agent {
   private async drainAndExit(graceMs: number): Promise<never> {
     this.server.close();
     this.server.closeIdleConnections();
+    this.adopted.drain();
     const deadline = Date.now() + graceMs;
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((this.inFlight > 0 || this.adopted.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.adopted.destroyAll();
     try {
       await this.container?.shutdown();
     } catch (err) {
@@ -182,7 +215,7 @@ async function serveAgent(): Promise<void> {
   const hide = process.env["WHARF_HIDE_DIR"];
   if (hide !== undefined) execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k,mode=0700", "wharf-private", hide]);
   await warm().catch(() => {});
-  process.on("message", (message: ToAgent) => {
+  process.on("message", (message: ToAgent, handle: unknown) => {
     if (message.type === "start") {
       agent.start(message).catch((err: unknown) => {
         const ours = err instanceof Error && err.name === "WharfError"; // already names the function
@@ -193,6 +226,8 @@ async function serveAgent(): Promise<void> {
       });
     } else if (message.type === "stop") void agent.stop(message.graceMs);
     else if (message.type === "prepare") agent.prepare(message.bundle);
+    else if (message.type === "adopt") agent.adopt(message, handle as Socket | undefined);
+    else if (message.type === "drain-adopted") agent.drainAdopted();
   });
   // The platform went away (crash, kill -9): stop rather than linger as an orphan.
   process.on("disconnect", () => void agent.stop(1000));

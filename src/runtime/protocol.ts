@@ -3,6 +3,8 @@
  * An agent starts idle (a standby runtime), is told which function of which bundle to serve,
  * and reports when it serves or why it cannot.
  */
+import type { EdgeLimits } from "../shared/limits.ts";
+
 export interface StartMessage {
   type: "start";
   /** Absolute path of the app bundle (ESM). */
@@ -33,12 +35,42 @@ export interface PrepareMessage {
   bundle: string;
 }
 
-export type ToAgent = StartMessage | StopMessage | PrepareMessage;
+/**
+ * A client's connection, handed over by the gateway (`wharf serve --handoff`, docs/handoff.md):
+ * the socket travels with this message as its handle. The container serves every request on it
+ * itself, with the gateway's checks, until the connection closes (then it sends `released`).
+ */
+export interface AdoptMessage {
+  type: "adopt";
+  /** Names this connection in the `released` message. */
+  id: number;
+  /** What the gateway already read from the connection (the first request head, at least), base64. */
+  head: string;
+  /** The connection's routing: every later request must name this Host (normalized), else 421. */
+  host: string;
+  /** The endpoint's name, for messages. */
+  name: string;
+  /** The class method this endpoint is (`x-wharf-endpoint`), or null. */
+  method: string | null;
+  /** The function's timeout per request (504). */
+  timeoutMs: number;
+  /** The gateway's limits on what clients send. */
+  limits: EdgeLimits;
+}
+
+/** Close handed-over connections as they fall idle, and answer every next request with `Connection: close`. */
+export interface DrainAdoptedMessage {
+  type: "drain-adopted";
+}
+
+export type ToAgent = StartMessage | StopMessage | PrepareMessage | AdoptMessage | DrainAdoptedMessage;
 
 export type FromAgent =
   | { type: "idle" }
   | { type: "ready" }
-  | { type: "failed"; message: string };
+  | { type: "failed"; message: string }
+  /** A handed-over connection closed: its input slot is free. */
+  | { type: "released"; id: number };
 
 /** Lines the checker (`agent --check BUNDLE`) prints: the manifest on stdout, or the problem on stderr. */
 export const MANIFEST_MARK = "WHARF_MANIFEST ";

@@ -6,7 +6,8 @@ import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { WharfError } from "../../sdk/errors.ts";
 import type { FromAgent, ToAgent } from "../../runtime/protocol.ts";
-import type { ContainerHandle, ContainerSpec } from "../backend.ts";
+import type { Socket } from "node:net";
+import type { ContainerHandle, ContainerSpec, Handoff } from "../backend.ts";
 import { MemoryCgroup } from "./cgroup.ts";
 
 type Exit = { code: number | null; signal: string | null };
@@ -97,6 +98,9 @@ export class LocalContainer implements ContainerHandle {
   private readonly cgroup: MemoryCgroup | undefined;
   private killedForMemory = false;
   private failure: string | undefined;
+  /** Handed-over connections still open in the container, by id: each settles its `adopt()`. */
+  private readonly adopted = new Map<number, () => void>();
+  private nextAdopted = 0;
 
   constructor(private readonly spec: ContainerSpec, private readonly agent: IdleAgent, readonly socket: string, memoryMiB: number | null) {
     this.id = spec.id;
@@ -106,10 +110,12 @@ export class LocalContainer implements ContainerHandle {
     agent.attachLogs((line, stream) => spec.onLog(line, stream));
     this.child.on("message", (message: FromAgent) => {
       if (message.type === "failed") this.failure = message.message;
+      else if (message.type === "released") this.settle(message.id);
     });
     this.cgroup = memoryMiB === null ? undefined : new MemoryCgroup(spec.id, memoryMiB);
     this.cgroup?.add(this.pid);
     void this.exited.then(() => {
+      for (const id of [...this.adopted.keys()]) this.settle(id);
       rmSync(this.socket, { force: true });
       // Read why it died before the group (and its OOM counter) is removed.
       if (this.cgroup?.oomKilled() === true) this.killedForMemory = true;
@@ -164,6 +170,35 @@ export class LocalContainer implements ContainerHandle {
     }
     this.agent.kill();
     await this.cgroup?.remove();
+  }
+
+  adopt(socket: Socket, handoff: Handoff): Promise<void> {
+    const id = ++this.nextAdopted;
+    return new Promise<void>((resolve) => {
+      if (!this.child.connected) {
+        socket.destroy();
+        resolve();
+        return;
+      }
+      this.adopted.set(id, resolve);
+      // The handle crosses the IPC socketpair (SCM_RIGHTS): the container's own network namespace
+      // does not matter, the socket stays in the gateway's. Node closes our copy once it is sent.
+      this.child.send({ ...handoff, type: "adopt", id, head: handoff.head.toString("base64") } satisfies ToAgent, socket, (err) => {
+        if (err === null) return;
+        socket.destroy();
+        this.settle(id);
+      });
+    });
+  }
+
+  drainAdopted(): void {
+    if (this.adopted.size > 0) this.send({ type: "drain-adopted" });
+  }
+
+  private settle(id: number): void {
+    const done = this.adopted.get(id);
+    this.adopted.delete(id);
+    done?.();
   }
 
   private send(message: ToAgent): void {

@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { formatBytes, type EdgeLimits } from "./limits.ts";
-import { normalizeHost } from "./route-table.ts";
+import { normalizeHost } from "./host.ts";
 
 export interface Refusal {
   status: number;
