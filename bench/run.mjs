@@ -155,7 +155,6 @@ async function coldApp() {
     try {
       progress("idle memory");
       memoryResult.memory = await idleMemory({ root: ROOT, app, host: app.hosts.get("resident"), requests: MEMORY_REQUESTS });
-      for (const a of memoryResult.memory.agents) a.fn = app.containerFunctions.get(a.container);
       memoryResult.load = loadAverage();
     } catch (err) {
       memoryResult.error = messageOf(err);

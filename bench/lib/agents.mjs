@@ -2,22 +2,20 @@
  * The runtime agent processes under a `wharf serve` (Linux /proc): which are containers and which
  * are idle standby agents, their resident memory and CPU time.
  *
- * A container started through `unshare --net` is the same pid (unshare execs node). A container
- * is told apart from a standby agent by the Unix socket it listens on: `{run dir}/{id}.sock` in
- * wharf's private temp dir (a standby agent holds none, once its warm-up socket is closed). The
- * socket is looked up in the process's own network namespace's /proc/PID/net/unix.
+ * A container started through `unshare --net` is the same pid (unshare execs node). A standby
+ * agent's command line is `node …/dist/agent.js`; once started for a function, the agent sets its
+ * title, so its command line reads `wharf-agent FUNCTION`.
  */
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
-const CONTAINER_SOCKET = /\/wharf-[^/]+\/([^/]+)\.sock$/;
-
-/** [{ pid, role: "container" | "standby", container?: id, rssKiB, cpuTicks }] for every agent below rootPid. */
+/** [{ pid, role: "container" | "standby", fn?: function name, rssKiB, cpuTicks }] for every agent below rootPid. */
 export function agentsUnder(rootPid) {
   return descendants(rootPid)
-    .filter((pid) => cmdline(pid).some((arg) => arg.endsWith("agent.js")) && !cmdline(pid).includes("--check"))
-    .map((pid) => {
-      const container = listeningContainerSocket(pid);
-      return { pid, role: container === undefined ? "standby" : "container", container, rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid) };
+    .map((pid) => ({ pid, args: cmdline(pid) }))
+    .filter(({ args }) => (args.some((arg) => arg.endsWith("agent.js")) || args[0]?.startsWith("wharf-agent ")) && !args.includes("--check"))
+    .map(({ pid, args }) => {
+      const fn = /^wharf-agent (\S+)/.exec(args[0] ?? "")?.[1];
+      return { pid, role: fn === undefined ? "standby" : "container", fn, rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid) };
     })
     .filter((a) => a.rssKiB !== undefined);
 }
@@ -90,33 +88,4 @@ function descendants(root) {
     frontier = next;
   }
   return found;
-}
-
-/** The container id whose socket this process listens on (or holds), if any. */
-function listeningContainerSocket(pid) {
-  let inodes;
-  try {
-    inodes = new Set(
-      readdirSync(`/proc/${pid}/fd`)
-        .map((fd) => {
-          try {
-            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-          } catch {
-            return undefined;
-          }
-        })
-        .filter((inode) => inode !== undefined),
-    );
-    // Num RefCount Protocol Flags Type St Inode Path
-    for (const line of readFileSync(`/proc/${pid}/net/unix`, "utf8").split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const path = cols[7];
-      if (path === undefined || !inodes.has(cols[6])) continue;
-      const m = CONTAINER_SOCKET.exec(path);
-      if (m !== null) return m[1];
-    }
-  } catch {
-    // gone, or not readable
-  }
-  return undefined;
 }

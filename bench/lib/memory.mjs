@@ -6,7 +6,7 @@ import { agentsUnder, rssKiB } from "./agents.mjs";
 import { HELLO, timedGet } from "./http.mjs";
 import { startBareNode } from "./targets.mjs";
 
-/** Returns { agents: [{ pid, role, container, rssKiB }], bareKiB, gatewayKiB, failures: string[] }. */
+/** Returns { agents: [{ pid, role, fn, rssKiB }], bareKiB, gatewayKiB, failures: string[] }. */
 export async function idleMemory({ root, app, host, requests, settleMs = 500 }) {
   const failures = [];
   const serve = async (port, hostHeader, what) => {

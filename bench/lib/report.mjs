@@ -71,7 +71,7 @@ export function memorySection({ memory, requests, error, load }) {
   rows.push(["bare node http", "", mib(memory.bareKiB), "1.00×"]);
   const sorted = [...memory.agents].sort((a, b) => (a.role === b.role ? a.rssKiB - b.rssKiB : a.role === "container" ? -1 : 1));
   for (const a of sorted) {
-    const label = a.role === "container" ? `container ${a.container} (${a.fn ?? "?"})` : "standby agent";
+    const label = a.role === "container" ? `container of ${a.fn ?? "?"}` : "standby agent";
     rows.push([label, String(a.pid), mib(a.rssKiB), fmt.ratio(ratio(a.rssKiB, memory.bareKiB))]);
   }
   rows.push(["wharf CLI (gateway + control), for context", "", mib(memory.gatewayKiB), fmt.ratio(ratio(memory.gatewayKiB, memory.bareKiB))]);

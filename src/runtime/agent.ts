@@ -152,6 +152,8 @@ class Agent {
     this.container = await startContainer(fn);
     await this.listen(message.socket);
     send({ type: "ready" });
+    // `ps` (and /proc/PID/cmdline) shows which function a container runs.
+    process.title = `wharf-agent ${message.function}`;
     if (process.env["WHARF_TIMING"] === "1") console.error(`[timing] start → ready ${(performance.now() - began).toFixed(1)} ms`);
   }
 

@@ -59,7 +59,8 @@ export async function survivors(pids: number[], withinMs = 5000): Promise<number
  */
 export function containerTree(cliPid: number): { groups: Set<number>; started: Set<number>; pythons: ProcInfo[] } {
   const before = allProcesses();
-  const agents = before.filter((p) => p.ppid === cliPid && p.cmdline.includes("dist/agent.js") && !p.cmdline.includes("--check"));
+  // Agents: `node …/dist/agent.js` while standby, `wharf-agent FUNCTION` once started.
+  const agents = before.filter((p) => p.ppid === cliPid && (p.cmdline.includes("dist/agent.js") || p.cmdline.startsWith("wharf-agent ")) && !p.cmdline.includes("--check"));
   const groups = new Set(agents.map((a) => a.pid));
   const started = new Set(before.filter((p) => groups.has(p.pgid)).map((p) => p.pid));
   for (let grew = true; grew; ) {
