@@ -4,14 +4,10 @@
  * takes the normal path; the container applies the gateway's checks on every later request;
  * scaling, reloads and Ctrl-C keep their guarantees.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionStatus } from "../helpers/status.ts";
 import { KeptAlive } from "../helpers/keep-alive.ts";
-import { startLoad } from "../helpers/load.ts";
 import { startServe, type Served } from "../helpers/serve.ts";
 import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
 
@@ -188,52 +184,7 @@ describe("--handoff", () => {
   });
 });
 
-const steady = (v: number): string => `
-import * as wharf from "wharf";
-const app = new wharf.App("steady");
-@app.cls({ maxContainers: 4, concurrency: { maxInputs: 4 } })
-export class Api {
-  @wharf.fastapiEndpoint({ label: "steady" }) get() {
-    return new Promise((r) => setTimeout(() => r({ version: ${v} }), 5));
-  }
-  @wharf.exit() bye() { console.log("exit hook of version ${v}"); }
-}
-`;
-
-describe("--handoff: reload under a keep-alive load", () => {
-  let dir: string;
-  let file: string;
-  let served: Served;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "wharf-handoff-"));
-    file = join(dir, "app.ts");
-    writeFileSync(file, steady(1));
-    served = await startServe(file, { args: ["--handoff"] });
-  });
-  afterAll(async () => {
-    await served?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("fails no request across reloads", async () => {
-    const load = startLoad(served.port, "steady-dev.localhost", { connections: 8, maxMs: 60_000 });
-    await expect.poll(() => load.result.ok, { timeout: 10_000 }).toBeGreaterThan(50);
-    expect((await status(served, "Api")).inFlight).toBeGreaterThan(0);
-
-    writeFileSync(file, steady(2));
-    await served.waitFor(/exit hook of version 1/, 30_000);
-    await expect.poll(() => load.result.bodies.get('{"version":2}') ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
-
-    writeFileSync(file, steady(3));
-    await served.waitFor(/exit hook of version 2/, 30_000);
-    await expect.poll(() => load.result.bodies.get('{"version":3}') ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
-
-    const result = await load.stop();
-    expect(result.failed).toEqual([]);
-    expect([...result.bodies.keys()].sort()).toEqual(['{"version":1}', '{"version":2}', '{"version":3}']);
-  });
-});
+// Reload under a keep-alive load with --handoff: test/e2e/reload-under-load.test.ts.
 
 describe("wharf server --handoff", () => {
   const data = tempDataDir("wharf-handoff-server-");

@@ -22,7 +22,11 @@ export class Api {
 }
 `;
 
-describe("reload under load", () => {
+// Both gateway modes: requests re-issued by the gateway, and connections handed to containers.
+describe.each([
+  ["reload under load", []],
+  ["reload under a keep-alive load with --handoff", ["--handoff"]],
+])("%s", (_name, args: string[]) => {
   let dir: string;
   let file: string;
   let served: Served;
@@ -31,7 +35,7 @@ describe("reload under load", () => {
     dir = mkdtempSync(join(tmpdir(), "wharf-steady-"));
     file = join(dir, "app.ts");
     writeFileSync(file, source(1));
-    served = await startServe(file);
+    served = await startServe(file, { args });
   });
   afterAll(async () => {
     await served?.stop();
