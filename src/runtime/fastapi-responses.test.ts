@@ -2,19 +2,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { HTTPException } from "../sdk/http-exception.ts";
-import type { WebSpec } from "../sdk/spec.ts";
-import { createFastapiHandler, type EndpointCall } from "./fastapi.ts";
+import type { EndpointCall } from "./fastapi.ts";
+import { req, serve } from "./fastapi.test-kit.ts";
 
-const ORIGIN = "http://example-hello.localhost:8000";
-
-function serve(options: Omit<Partial<WebSpec>, "kind">, call: EndpointCall = () => ({ ok: true })) {
-  const spec: WebSpec = { kind: "fastapi", customDomains: [], requiresProxyAuth: false, sourceName: "hello", ...options };
-  return createFastapiHandler(spec, call, { name: "hello" });
-}
-
-function req(path: string, init?: RequestInit): Request {
-  return new Request(new URL(path, ORIGIN), init);
-}
 
 function within<T>(promise: Promise<T>, ms = 2000): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error("timed out")), ms))]);

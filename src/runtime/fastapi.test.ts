@@ -7,17 +7,8 @@ import { HTTPException } from "../sdk/http-exception.ts";
 import { WEB_TAG, type WebSpec } from "../sdk/spec.ts";
 import type { EndpointContext } from "../sdk/types.ts";
 import { createFastapiHandler, type EndpointCall } from "./fastapi.ts";
+import { ORIGIN, req, serve } from "./fastapi.test-kit.ts";
 
-const ORIGIN = "http://example-hello.localhost:8000";
-
-function serve(options: Omit<Partial<WebSpec>, "kind">, call: EndpointCall = () => ({ ok: true })) {
-  const spec: WebSpec = { kind: "fastapi", customDomains: [], requiresProxyAuth: false, sourceName: "hello", ...options };
-  return createFastapiHandler(spec, call, { name: "hello" });
-}
-
-function req(path: string, init?: RequestInit): Request {
-  return new Request(new URL(path, ORIGIN), init);
-}
 
 function post(body: string, method = "POST"): Request {
   return req("/", { method, body, headers: { "content-type": "application/json" } });
