@@ -182,3 +182,14 @@ describe("bad usage exits 2", () => {
     expect(output).toMatch(/^error: .*--prot/m);
   });
 });
+
+describe("a start that never finishes", () => {
+  it("fails after the startup deadline, naming the function and how to fix it", async () => {
+    const { code, output } = await runToEnd(["serve", "test/fixtures/hangs.ts", "--port", "0"], { env: { WHARF_STARTUP_TIMEOUT: "1" } });
+    expect(code).toBe(1);
+    const errors = output.split("\n").filter((l) => l.startsWith("error:"));
+    expect(errors).toEqual([
+      "error: Stuck did not finish starting within 1s (its enter hooks and factory): make them finish sooner, or raise WHARF_STARTUP_TIMEOUT (seconds)",
+    ]);
+  });
+});

@@ -34,7 +34,7 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 }
 
 /** Runs the CLI to completion: exit code and all output. */
-export function runToEnd(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string }> {
+export function runToEnd(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<{ code: number | null; output: string }> {
   const proc = runCli(args, opts);
   let output = "";
   proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));

@@ -90,6 +90,12 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** How long a container may take to start: `WHARF_STARTUP_TIMEOUT` seconds, default 300. */
+function startupDeadlineMs(): number {
+  const seconds = Number(process.env["WHARF_STARTUP_TIMEOUT"] ?? "300");
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 300) * 1000;
+}
+
 export class LocalContainer implements ContainerHandle {
   readonly id: string;
   readonly pid: number;
@@ -146,7 +152,15 @@ export class LocalContainer implements ContainerHandle {
       };
       const onExit = (code: number | null, signal: string | null): void =>
         done(this.failure ?? this.exitReason() ?? `the container of ${this.spec.functionName} exited during startup (${signal ?? `code ${code}`})`);
+      // A start that never ends (an `enter` hook or factory that hangs) must not hold up the
+      // platform (a deploy waits for it): it fails after the startup deadline.
+      const deadline = startupDeadlineMs();
+      const timer = setTimeout(
+        () => done(`${this.spec.functionName} did not finish starting within ${deadline / 1000}s (its enter hooks and factory): make them finish sooner, or raise WHARF_STARTUP_TIMEOUT (seconds)`),
+        deadline,
+      );
       const done = (result: string | undefined): void => {
+        clearTimeout(timer);
         this.child.off("message", onMessage);
         this.child.off("exit", onExit);
         resolve(result);
