@@ -9,7 +9,7 @@ import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
 import { deploy } from "./deploy.ts";
 import { domain } from "./domain.ts";
 import { LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from "./limit-flags.ts";
-import { createOutput } from "./output.ts";
+import { createOutput, type Output } from "./output.ts";
 import { serve } from "./serve.ts";
 import { server } from "./server.ts";
 import { token } from "./token.ts";
@@ -34,6 +34,9 @@ commands:
 
 Commands that talk to a server find it through its data dir: --data DIR, else WHARF_DATA,
 else ~/.wharf.`;
+
+/** Commands that parse their own flags (each in its own file). */
+const COMMANDS = { server, deploy, app, token, domain } satisfies Record<string, (args: string[], out: Output) => Promise<void>>;
 
 async function main(argv: string[]): Promise<number> {
   const out = createOutput();
@@ -62,19 +65,11 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "server":
-        await server(rest, out);
-        return 0;
       case "deploy":
-        await deploy(rest, out);
-        return 0;
       case "app":
-        await app(rest, out);
-        return 0;
       case "token":
-        await token(rest, out);
-        return 0;
       case "domain":
-        await domain(rest, out);
+        await COMMANDS[command](rest, out);
         return 0;
       case undefined:
       case "help":
