@@ -7,6 +7,7 @@
  */
 import { request } from "node:http";
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { setReplicas } from "../../src/backends/kubernetes/scale.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const KUBECONFIG = process.env["WHARF_KUBECONFIG"] ?? `${process.env["WHARF_K8S_STATE"] ?? "/tmp/wharf-k8s"}/admin.kubeconfig`;
@@ -91,17 +92,14 @@ describe("the test cluster", () => {
   });
 
   it("follows the scale subresource up and down", async () => {
-    const scale = await apps.readNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE });
-    expect(scale.spec?.replicas).toBe(1);
-    await apps.replaceNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE, body: { ...scale, spec: { replicas: 3 } } });
+    expect(await setReplicas(apps, NAMESPACE, "echo", 3)).toBe(1);
     const three = await until("three ready endpoints", async () => {
       const ips = await readyAddresses();
       return ips.length === 3 ? ips : undefined;
     });
     const answers = await Promise.all(three.map((ip) => get(ip, 8080)));
     expect(new Set(answers).size).toBe(3);
-    const again = await apps.readNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE });
-    await apps.replaceNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE, body: { ...again, spec: { replicas: 0 } } });
+    await setReplicas(apps, NAMESPACE, "echo", 0);
     await until("no endpoint and no pod", async () => {
       const ips = await readyAddresses();
       const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app=echo" });
@@ -110,8 +108,7 @@ describe("the test cluster", () => {
   });
 
   it("replaces a deleted pod, and the deleted one stops answering", async () => {
-    const scale = await apps.readNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE });
-    await apps.replaceNamespacedDeploymentScale({ name: "echo", namespace: NAMESPACE, body: { ...scale, spec: { replicas: 1 } } });
+    await setReplicas(apps, NAMESPACE, "echo", 1);
     const [first] = await until("a ready endpoint", async () => {
       const ips = await readyAddresses();
       return ips.length === 1 ? ips : undefined;
