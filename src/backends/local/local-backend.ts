@@ -50,6 +50,11 @@ export class LocalBackend implements Backend {
   private readonly socketsHidden: boolean;
   private warnedMemory = false;
 
+  /** Warmed idle runtimes waiting to become containers (the dashboard's "standby"). */
+  get standbyCount(): number {
+    return this.standby.length;
+  }
+
   constructor(private readonly options: LocalBackendOptions) {
     this.networkIsolation = netnsAvailable();
     this.memoryLimits = memoryCgroupsAvailable();
