@@ -22,7 +22,9 @@ import { untilStopped } from "./signals.ts";
 import { unknownHostPage } from "../dashboard/not-found.ts";
 import { platformPages } from "../dashboard/pages.ts";
 import type { DashboardSource } from "../dashboard/source.ts";
+import { createMetrics } from "../observe/metrics.ts";
 import { Telemetry } from "../observe/telemetry.ts";
+import { livePools } from "../dashboard/source.ts";
 
 export interface ServeOptions {
   file: string;
@@ -46,14 +48,16 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
-  const telemetry = new Telemetry();
   let current: Version | undefined;
   let inputs: string[] = [];
   let reloads = 0;
   let port = options.port;
+  const versions = (): { version: Version; label: string }[] => (current === undefined ? [] : [{ version: current, label: reloads === 0 ? "dev" : `dev (reloaded ${reloads}×)` }]);
+  const metrics = await createMetrics(livePools({ versions, standby: () => backend.standbyCount }));
+  const telemetry = new Telemetry(Date.now, [metrics]);
   const source: DashboardSource = {
     mode: "serve",
-    versions: () => (current === undefined ? [] : [{ version: current, label: reloads === 0 ? "dev" : `dev (reloaded ${reloads}×)` }]),
+    versions,
     url: (label) => `http://${label}.${options.domain}${port === 80 ? "" : `:${port}`}`,
     telemetry,
     standby: () => backend.standbyCount,
@@ -61,7 +65,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const status = (): unknown => ({ versions: current === undefined ? [] : [current.status()] });
   const gateway = new Gateway({
     verify: tokens.verify,
-    platformPages: platformPages({ source, status }),
+    platformPages: platformPages({ source, status, metrics: () => metrics.text() }),
     unknownHost: unknownHostPage(
       () => current?.endpoints.map((e) => ({ name: e.name, url: source.url(e.label) })) ?? [],
       () => source.url("wharf"),

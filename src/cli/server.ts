@@ -27,10 +27,13 @@ import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
-import { DRAIN_GRACE_MS } from "../control/version.ts";
+import { DRAIN_GRACE_MS, type Version } from "../control/version.ts";
 import { jsonRequestLog } from "../observe/request-log.ts";
 import { RotatingFile } from "../observe/rotating-file.ts";
+import { createMetrics } from "../observe/metrics.ts";
 import { Telemetry } from "../observe/telemetry.ts";
+import { livePools } from "../dashboard/source.ts";
+import { adminMetrics } from "../observe/admin-metrics.ts";
 import { Access } from "../dashboard/access.ts";
 import { unknownHostPage } from "../dashboard/not-found.ts";
 import { platformPages } from "../dashboard/pages.ts";
@@ -85,7 +88,9 @@ export async function server(args: string[], out: Output): Promise<void> {
     onEvent: (m) => out.info(m),
   });
   const requestLog = new RotatingFile(join(dir, "logs", "requests.jsonl"), { maxBytes: bytesFromEnv("WHARF_REQUEST_LOG_BYTES") });
-  const telemetry = new Telemetry();
+  const liveVersions = (): { version: Version; label: string }[] => platform?.versions() ?? [];
+  const metrics = await createMetrics(livePools({ versions: liveVersions, standby: () => backend.standbyCount }));
+  const telemetry = new Telemetry(Date.now, [metrics]);
   const writeRequest = jsonRequestLog(requestLog);
   let gatewayPort = port;
   const gateway = new Gateway({
@@ -98,7 +103,7 @@ export async function server(args: string[], out: Output): Promise<void> {
     platformPages: platformPages({
       source: {
         mode: "server",
-        versions: () => platform?.versions() ?? [],
+        versions: liveVersions,
         url: (label) => `http://${label}.${domain}${gatewayPort === 80 ? "" : `:${gatewayPort}`}`,
         telemetry,
         standby: () => backend.standbyCount,
@@ -106,6 +111,7 @@ export async function server(args: string[], out: Output): Promise<void> {
       },
       status: () => platform?.status() ?? { versions: [] },
       access: new Access(adminToken),
+      metrics: () => metrics.text(),
     }),
     // Without the list: which apps run here is the dashboard's to tell, behind the token.
     unknownHost: unknownHostPage(() => undefined, () => `http://wharf.${domain}${gatewayPort === 80 ? "" : `:${gatewayPort}`}/`),
@@ -167,7 +173,8 @@ export async function server(args: string[], out: Output): Promise<void> {
       },
       adminToken,
     );
-    admin = createServer(getRequestListener(api));
+    // GET /metrics beside the admin API, behind the same token (Prometheus: `authorization`).
+    admin = createServer(adminMetrics(adminToken, () => metrics.text(), getRequestListener(api)));
     const adminServer = admin;
     const actualAdminPort = await listenOrExplain(
       new Promise<number>((resolve, reject) => {

@@ -41,6 +41,14 @@ export interface Snapshot {
   history: DeployEntry[];
 }
 
+/** The running functions and standby count, for the metrics' gauges. */
+export function livePools(source: Pick<DashboardSource, "versions" | "standby">): { functions(): { app: string; status: ScalerStatus }[]; standby(): number } {
+  return {
+    functions: () => source.versions().flatMap(({ version }) => version.status().functions.map((status) => ({ app: version.app, status }))),
+    standby: () => source.standby(),
+  };
+}
+
 export function snapshot(source: DashboardSource): Snapshot {
   return {
     mode: source.mode,

@@ -13,6 +13,13 @@ const RECENT_REQUESTS = 100;
 const LOG_LINES = 200;
 const COLD_STARTS = 20;
 
+/** Also told of every request, cold start and exit (the Prometheus metrics). */
+export interface TelemetrySink {
+  request(r: RequestRecord): void;
+  coldStart(app: string, fn: string, container: string, ms: number, reason: string): void;
+  exit(app: string, fn: string, reason: string): void;
+}
+
 export type StatusClass = "2xx" | "3xx" | "4xx" | "5xx" | "aborted";
 
 export interface LogEntry {
@@ -96,9 +103,10 @@ export class Telemetry {
   private readonly functions = new Map<string, FunctionStats>();
   private readonly recent: RequestRecord[] = [];
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now, private readonly sinks: TelemetrySink[] = []) {}
 
   readonly request = (r: RequestRecord): void => {
+    for (const sink of this.sinks) sink.request(r);
     this.recent.push(r);
     if (this.recent.length > RECENT_REQUESTS) this.recent.shift();
     if (r.app === null || r.function === null) return;
@@ -120,6 +128,7 @@ export class Telemetry {
   }
 
   coldStart(app: string, fn: string, container: string, ms: number, reason: string): void {
+    for (const sink of this.sinks) sink.coldStart(app, fn, container, ms, reason);
     const stats = this.of(app, fn);
     stats.coldStartCount++;
     stats.coldStarts.push({ time: this.clock(), container, ms, reason });
@@ -127,6 +136,7 @@ export class Telemetry {
   }
 
   exit(app: string, fn: string, reason: string): void {
+    for (const sink of this.sinks) sink.exit(app, fn, reason);
     const exits = this.of(app, fn).exits;
     exits[reason] = (exits[reason] ?? 0) + 1;
   }
