@@ -1,8 +1,10 @@
 /**
  * `npm run bench:idle`: what idle keep-alive client connections cost the gateway. For `wharf
  * serve` (the proxy path, and with `--handoff`), opens CONNECTIONS connections, sends one request
- * on each and leaves it open, then prints the gateway process's RSS growth per connection and the
- * latency of probe requests on new connections while they are all open. A program, not a test.
+ * on each (to a host with no endpoint: the gateway answers it itself, so the connections cost no
+ * container time) and leaves it open, then prints the gateway process's RSS growth per connection
+ * and the latency of probe requests to a real endpoint, on new connections, while they are all
+ * open. A program, not a test.
  *
  * The client runs in this process; the gateway is the `wharf serve` process (its containers are
  * separate processes and not counted). RSS is read from /proc/PID/status (VmRSS).
@@ -23,14 +25,14 @@ const TARGET_PROBE_MS = 100;
 
 process.on("exit", killAllSync);
 setTimeout(() => {
-  console.error("bench: still running after 180 s, stopping everything it started");
+  console.error("bench: still running after 300 s, stopping everything it started");
   void stopAll().finally(() => process.exit(1));
-}, 180_000).unref();
+}, 300_000).unref();
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 
 /** One connection: a request, its whole answer read, then kept open. */
-function openIdle(port, host) {
+function openIdle(port, host, done = /\r\n\r\n[\s\S]*(\}|\r\n0\r\n\r\n)$/) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     let data = "";
@@ -38,7 +40,7 @@ function openIdle(port, host) {
     socket.once("error", reject);
     socket.on("data", (chunk) => {
       data += chunk;
-      if (/\r\n\r\n[\s\S]*\}$/.test(data)) resolve(socket);
+      if (done.test(data)) resolve(socket);
     });
     socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
   });
@@ -57,11 +59,13 @@ async function row(label, args) {
   const host = "bench-fastapi-hello-dev.localhost";
   const sockets = [];
   try {
+    const idle = () => openIdle(target.port, "nowhere.localhost");
     for (let i = 0; i < 50; i++) (await openIdle(target.port, host)).destroy(); // warm up
+    for (let i = 0; i < 50; i++) (await idle()).destroy();
     await sleep(500);
     const before = rssKiB(pid);
     for (let i = 0; i < CONNECTIONS; i += 200) {
-      sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, CONNECTIONS - i) }, () => openIdle(target.port, host)))));
+      sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, CONNECTIONS - i) }, idle))));
     }
     await sleep(1000);
     const after = rssKiB(pid);
