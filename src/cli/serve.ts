@@ -38,7 +38,8 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
+  // The data dir whose tokens we read is absent from every container.
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [options.data] });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
   const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {}, handoff: options.handoff === true });
   let current: Version | undefined;
@@ -47,7 +48,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const load = async (): Promise<Version> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
     inputs = bundle.inputs;
-    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd);
+    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd, backend);
     const planned = planEndpoints(manifest, { dev: true, baseDomain: options.domain });
     const version = new Version({
       backend,

@@ -77,7 +77,7 @@ export class Platform {
       const staged = store.stageBundle(contents);
       let manifest: Manifest;
       try {
-        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd);
+        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd, this.options.backend);
       } catch (err) {
         rmSync(staged.tempPath, { force: true });
         throw err;
