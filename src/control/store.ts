@@ -89,6 +89,15 @@ CREATE TABLE acme_accounts (
   directory TEXT NOT NULL, email TEXT NOT NULL, key_pem TEXT NOT NULL, url TEXT,
   created INTEGER NOT NULL, PRIMARY KEY (directory, email));
 `,
+  // Custom domains held by apps (issue 13.3): kept when an app stops, until \`wharf domain remove\`.
+  // Seeded from each app's latest version.
+  `
+CREATE TABLE domain_claims (name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(name));
+INSERT OR IGNORE INTO domain_claims (name, app)
+  SELECT DISTINCT d.value, v.app
+  FROM versions v, json_each(v.manifest, '$.functions') f, json_each(f.value, '$.endpoints') e, json_each(e.value, '$.customDomains') d
+  WHERE json_valid(v.manifest) AND v.number = (SELECT MAX(number) FROM versions w WHERE w.app = v.app);
+`,
 ];
 
 const DB_FILE = "wharf.db";
@@ -365,6 +374,25 @@ export class Store {
     this.db
       .prepare("INSERT INTO acme_accounts (directory, email, key_pem, url, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (directory, email) DO UPDATE SET key_pem = excluded.key_pem, url = excluded.url")
       .run(account.directory, account.email, this.box().seal(account.keyPem, accountContext(account.directory, account.email)), account.url, Date.now());
+  }
+
+  /** Every custom domain an app holds (running or stopped), by name. */
+  domainClaims(): { name: string; app: string }[] {
+    return this.db.prepare("SELECT name, app FROM domain_claims ORDER BY name").all() as { name: string; app: string }[];
+  }
+
+  /** Makes `names` the custom domains `app` holds (its new version's), in one transaction. */
+  setDomainClaims(app: string, names: readonly string[]): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM domain_claims WHERE app = ?").run(app);
+      const insert = this.db.prepare("INSERT OR REPLACE INTO domain_claims (name, app) VALUES (?, ?)");
+      for (const name of new Set(names)) insert.run(name, app);
+    }).immediate();
+  }
+
+  /** Releases a custom domain an app held; false if none did. */
+  releaseDomainClaim(name: string): boolean {
+    return this.db.prepare("DELETE FROM domain_claims WHERE name = ?").run(name).changes > 0;
   }
 
   private writeCertificate(name: string, c: CertificateRow): void {
