@@ -54,6 +54,8 @@ export interface Backend {
    * sandbox: the command, and `release` once it has exited. Undefined: run it as is.
    */
   checkerCommand?(bundle: string, argv: (bundle: string) => string[]): SandboxedCommand | undefined;
+  /** Warmed idle runtimes kept ready, where the backend keeps any. */
+  readonly standbyCount?: number;
   /** Stops every container this backend started. */
   close(): Promise<void>;
 }

@@ -64,6 +64,11 @@ export class LocalBackend implements Backend {
   readonly sandboxed: boolean;
   private warnedMemory = false;
 
+  /** Warmed idle runtimes waiting to become containers (the dashboard's "standby"). */
+  get standbyCount(): number {
+    return this.standby.length;
+  }
+
   constructor(private readonly options: LocalBackendOptions) {
     chmodSync(this.runDir, 0o711);
     this.sandboxed = sandboxAvailable();
