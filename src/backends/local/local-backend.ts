@@ -119,6 +119,8 @@ export class LocalBackend implements Backend {
     const hidden = (this.options.hide ?? []).some((dir) => within(bundle, dir));
     if (!hidden && (this.uids.get(agent) === undefined || reachableBy(bundle))) return bundle;
     const copy = join(agent.dir, basename(bundle));
+    // Bundle names are content hashes: a copy made for `prepare` serves the start as it is.
+    if (existsSync(copy)) return copy;
     copyFileSync(bundle, copy);
     // The store keeps bundles 0600; the agent's directory (0700, its uid's) is what protects this copy.
     chmodSync(copy, 0o644);
