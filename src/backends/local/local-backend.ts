@@ -32,6 +32,9 @@ interface Spawned extends IdleAgent {
   dir: string;
 }
 
+/** How long after a start its standby is replaced (see `start`). */
+const REFILL_DELAY_MS = 30;
+
 /** The parent of every local backend's sockets (several CLIs may run on one machine). */
 function socketsParent(): string {
   const dir = join(tmpdir(), `wharf-run-${process.getuid?.() ?? "user"}`);
@@ -214,9 +217,10 @@ export class LocalBackend implements Backend {
     try {
       await container.ready();
     } finally {
-      // Refill only now: spawning a process blocks this event loop for milliseconds, which the
-      // cold start being served should not wait for.
-      this.refill();
+      // Refill only once the request that needed this container is on its way: spawning blocks
+      // this event loop for milliseconds, and the new sandbox's set-up and Node start take CPU the
+      // cold start being served should not share (a timer, not a microtask: after its I/O).
+      setTimeout(() => this.refill(), REFILL_DELAY_MS);
     }
     return container;
   }
