@@ -4,7 +4,8 @@
  *
  * A container started through `unshare --net` is the same pid (unshare execs node). A standby
  * agent's command line is `node …/dist/agent.js`; once started for a function, the agent sets its
- * title, so its command line reads `wharf-agent FUNCTION`.
+ * title, so its command line reads `wharf-agent FUNCTION`. In the sandbox (docs/isolation.md), each
+ * agent is the child of a small bubblewrap process (role "sandbox"), counted apart.
  */
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -15,7 +16,9 @@ export function agentsUnder(rootPid) {
     .filter(({ args }) => (args.some((arg) => arg.endsWith("agent.js")) || args[0]?.startsWith("wharf-agent ")) && !args.includes("--check"))
     .map(({ pid, args }) => {
       const fn = /^wharf-agent (\S+)/.exec(args[0] ?? "")?.[1];
-      return { pid, role: fn === undefined ? "standby" : "container", fn, rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid) };
+      // The sandbox's bubblewrap process (its command line names agent.js too): one per container.
+      const role = /(^|\/)bwrap$/.test(args[0] ?? "") ? "sandbox" : fn === undefined ? "standby" : "container";
+      return { pid, role, fn, rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid) };
     })
     .filter((a) => a.rssKiB !== undefined);
 }

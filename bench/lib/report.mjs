@@ -69,18 +69,22 @@ export function memorySection({ memory, requests, error, load }) {
   const mib = (kib) => (kib === undefined ? "—" : (kib / 1024).toFixed(1));
   const rows = [["process", "pid", "RSS MiB", "÷ bare node"]];
   rows.push(["bare node http", "", mib(memory.bareKiB), "1.00×"]);
-  const sorted = [...memory.agents].sort((a, b) => (a.role === b.role ? a.rssKiB - b.rssKiB : a.role === "container" ? -1 : 1));
+  const sandboxes = memory.agents.filter((a) => a.role === "sandbox");
+  const agents = memory.agents.filter((a) => a.role !== "sandbox");
+  const sorted = [...agents].sort((a, b) => (a.role === b.role ? a.rssKiB - b.rssKiB : a.role === "container" ? -1 : 1));
   for (const a of sorted) {
     const label = a.role === "container" ? `container of ${a.fn ?? "?"}` : "standby agent";
     rows.push([label, String(a.pid), mib(a.rssKiB), fmt.ratio(ratio(a.rssKiB, memory.bareKiB))]);
   }
   rows.push(["wharf CLI (gateway + control), for context", "", mib(memory.gatewayKiB), fmt.ratio(ratio(memory.gatewayKiB, memory.bareKiB))]);
-  lines.push(formatTable(rows));
   const med = (list) => summarize(list.map((a) => a.rssKiB)).p50;
-  const containers = memory.agents.filter((a) => a.role === "container");
+  if (sandboxes.length > 0) rows.push([`sandbox process (bubblewrap), median of ${sandboxes.length}: one per agent`, "", mib(med(sandboxes)), fmt.ratio(ratio(med(sandboxes), memory.bareKiB))]);
+  lines.push(formatTable(rows));
+  const containers = agents.filter((a) => a.role === "container");
   lines.push(
     `median idle container ÷ bare node = ${fmt.ratio(ratio(med(containers), memory.bareKiB))} (target ≤ 1.20×; ${containers.length} containers); ` +
-      `median of all ${memory.agents.length} agents (containers and standby) ÷ bare node = ${fmt.ratio(ratio(med(memory.agents), memory.bareKiB))}`,
+      `median of all ${agents.length} agents (containers and standby) ÷ bare node = ${fmt.ratio(ratio(med(agents), memory.bareKiB))}` +
+      (sandboxes.length > 0 ? `; with its sandbox process, a container costs ${mib(med(containers) + med(sandboxes))} MiB` : ""),
   );
   lines.push("(the median of an even count is the lower middle value)");
   for (const failure of memory.failures) lines.push(`FAILURE: ${failure}`);

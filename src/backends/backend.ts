@@ -49,8 +49,19 @@ export interface Backend {
   prepare?(bundle: string | undefined): void;
   /** Resolves once the container serves; rejects with the container's one-line reason. */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
+  /**
+   * How to run a program that loads `bundle` (the checker) the way containers run, in their
+   * sandbox: the command, and `release` once it has exited. Undefined: run it as is.
+   */
+  checkerCommand?(bundle: string, argv: (bundle: string) => string[]): SandboxedCommand | undefined;
   /** Warmed idle runtimes kept ready, where the backend keeps any. */
   readonly standbyCount?: number;
   /** Stops every container this backend started. */
   close(): Promise<void>;
+}
+
+export interface SandboxedCommand {
+  file: string;
+  args: string[];
+  release(): void;
 }

@@ -3,22 +3,29 @@
  * its manifest, or the app's one-line problem. Nothing else changes until this passes.
  */
 import { spawn } from "node:child_process";
+import type { Backend } from "../backends/backend.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { parseManifest } from "../control/manifest-schema.ts";
 import type { Manifest } from "../runtime/manifest.ts";
 import { ERROR_MARK, MANIFEST_MARK } from "../runtime/protocol.ts";
 
 
-export function checkBundle(agentPath: string, bundle: string, cwd: string, timeoutMs = 20_000): Promise<Manifest> {
+/** `backend`: where the checker runs like a container (the app's top-level code runs in it). */
+export function checkBundle(agentPath: string, bundle: string, cwd: string, backend?: Pick<Backend, "checkerCommand">, timeoutMs = 20_000): Promise<Manifest> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [agentPath, "--check", bundle], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const argv = (path: string): string[] => [process.execPath, agentPath, "--check", path];
+    const sandboxed = backend?.checkerCommand?.(bundle, argv);
+    const [file, ...args] = sandboxed === undefined ? argv(bundle) : [sandboxed.file, ...sandboxed.args];
+    const child = spawn(file!, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", () => {}); // surfaces as the exit below
     child.on("close", (code) => {
       clearTimeout(timer);
+      sandboxed?.release();
       const line = stdout.split("\n").find((l) => l.startsWith(MANIFEST_MARK));
       if (code === 0 && line !== undefined) {
         try {

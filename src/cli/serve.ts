@@ -46,7 +46,8 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
+  // The data dir whose tokens we read is absent from every container.
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [options.data] });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
   let current: Version | undefined;
   let inputs: string[] = [];
@@ -78,7 +79,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const load = async (): Promise<Version> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
     inputs = bundle.inputs;
-    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd);
+    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd, backend);
     const planned = planEndpoints(manifest, { dev: true, baseDomain: options.domain });
     const version = new Version({
       backend,

@@ -74,7 +74,8 @@ export async function server(args: string[], out: Output): Promise<void> {
   store.sweepBundles();
   const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
 
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
+  // The data dir (admin token, database, bundles) is absent from every container.
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir] });
   const tokens = new TokenVerifier(() => store, Infinity);
   let platform: Platform | undefined;
   const acme = new AcmeIssuer({ store, ...(extraCa === undefined ? {} : { extraCa }) });

@@ -149,7 +149,10 @@ export class Domains {
       this.options.sink.delete(name);
       this.options.onEvent(`domain ${name}: removed`);
     }
-    return found;
+    // A stopped app's hold on the name ends here too (a running app's lasts while it serves it).
+    const released = this.options.store.releaseDomainClaim(name);
+    if (released) this.options.onEvent(`domain ${name}: released for other apps`);
+    return found || released;
   }
 
   list(): DomainInfo[] {

@@ -40,6 +40,10 @@ export function planEndpoints(manifest: Manifest, opts: { dev: boolean; baseDoma
       for (const domain of endpoint.customDomains) {
         const problem = domainProblem(domain);
         if (problem !== undefined) problems.push(`custom domain ${JSON.stringify(domain)} of ${endpoint.name} is invalid: ${problem}`);
+        else {
+          const platform = platformNameProblem(domain, opts.baseDomain);
+          if (platform !== undefined) problems.push(`custom domain ${JSON.stringify(domain)} of ${endpoint.name} ${platform}`);
+        }
       }
       planned.push({ name: endpoint.name, label: result.label, customDomains: endpoint.customDomains, fn, endpoint });
     }
@@ -50,4 +54,19 @@ export function planEndpoints(manifest: Manifest, opts: { dev: boolean; baseDoma
   }
   if (problems.length > 0) throw new WharfError("ADDRESS_INVALID", problems.join("; "));
   return planned;
+}
+
+/**
+ * Why a custom domain would take a platform address, or undefined: the reserved host
+ * (`wharf.{base}`, the platform's own pages) and every name under the base domain belong to the
+ * platform, which hands them out as labels.
+ */
+export function platformNameProblem(domain: string, baseDomain: string): string | undefined {
+  const name = domain.startsWith("*.") ? domain.slice(2) : domain;
+  const reserved = `${RESERVED_LABEL}.${baseDomain}`;
+  if (domain === reserved) return `is the platform's reserved host (its own pages, ${reserved}): pick a domain outside ${baseDomain}`;
+  if (name === baseDomain || name.endsWith(`.${baseDomain}`)) {
+    return `is under the platform's base domain ${baseDomain}, whose names are labels (${reserved} is the platform's): use a label instead, or a domain outside ${baseDomain}`;
+  }
+  return undefined;
 }

@@ -14,6 +14,7 @@ import { APP_NAME } from "../sdk/app.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { AppLogs } from "./app-logs.ts";
 import { parseManifest } from "./manifest-schema.ts";
+import { covers } from "./certificates.ts";
 import { planEndpoints, type PlannedEndpoint } from "./plan.ts";
 import type { Store, VersionRow } from "./store.ts";
 import { Version } from "./version.ts";
@@ -80,7 +81,7 @@ export class Platform {
       const staged = store.stageBundle(contents);
       let manifest: Manifest;
       try {
-        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd);
+        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd, this.options.backend);
       } catch (err) {
         rmSync(staged.tempPath, { force: true });
         throw err;
@@ -197,7 +198,8 @@ export class Platform {
     const app = manifest.app;
     const old = this.running.get(app);
     const keeps = old === undefined ? "nothing was changed" : `v${old.row.number} keeps serving`;
-    const version = await this.startVersion(manifest, path, this.plan(manifest)).catch((err: unknown) => {
+    const planned = this.plan(manifest);
+    const version = await this.startVersion(manifest, path, planned).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       throw new WharfError("DEPLOY_FAILED", `${app} did not start: ${message}; ${keeps}`, { cause: err });
     });
@@ -206,6 +208,7 @@ export class Platform {
       const others = [...this.running].filter(([name]) => name !== app).map(([, r]) => r.version);
       this.options.routes.setRoutes(this.table([...others, version]));
       row = this.options.store.activate(app, hash, JSON.stringify(manifest), note);
+      this.options.store.setDomainClaims(app, planned.flatMap((p) => p.customDomains));
     } catch (err) {
       this.flip();
       void version.stop("reload", 0);
@@ -225,6 +228,21 @@ export class Platform {
     const others = [...this.running].filter(([app]) => app !== manifest.app).flatMap(([app, r]) => r.version.endpoints.map((e) => claim(app, e)));
     const built = buildRouteTable(this.options.domain, [...others, ...planned.map((p) => claim(manifest.app, p))]);
     if ("conflicts" in built) throw new WharfError("ADDRESS_CONFLICT", `${built.conflicts.join("; ")}: give one of them another label or domain, or stop the other app`);
+    // A custom domain stays its app's after the app stops (its traffic, cookies included, must not
+    // go to whoever deploys next), and a name one app holds is not another's, exactly or by wildcard.
+    const serving = [...this.running].flatMap(([app, r]) => r.version.endpoints.flatMap((e) => e.customDomains.map((name) => ({ name, app }))));
+    const held = [...serving, ...this.options.store.domainClaims()].filter((c) => c.app !== manifest.app);
+    const taken: string[] = [];
+    for (const endpoint of planned) {
+      for (const domain of endpoint.customDomains) {
+        const holder = held.find((c) => covers(c.name, domain) || covers(domain, c.name));
+        if (holder === undefined) continue;
+        const how = holder.name === domain ? "" : ` (as ${JSON.stringify(holder.name)})`;
+        const state = this.running.has(holder.app) ? "" : ", stopped, which keeps it until it is released";
+        taken.push(`custom domain ${JSON.stringify(domain)} of ${endpoint.name} of app ${manifest.app} is held by app ${holder.app}${how}${state}`);
+      }
+    }
+    if (taken.length > 0) throw new WharfError("ADDRESS_CONFLICT", `${taken.join("; ")}: pick another domain, or release it from the other app (redeploy it without it, or wharf domain remove NAME)`);
     return planned;
   }
 

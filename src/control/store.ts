@@ -9,6 +9,7 @@ import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readF
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { WharfError } from "../sdk/errors.ts";
+import { SecretBox } from "./secret-box.ts";
 
 export type VersionStatus = "active" | "stopped" | "superseded";
 
@@ -88,6 +89,15 @@ CREATE TABLE acme_accounts (
   directory TEXT NOT NULL, email TEXT NOT NULL, key_pem TEXT NOT NULL, url TEXT,
   created INTEGER NOT NULL, PRIMARY KEY (directory, email));
 `,
+  // Custom domains held by apps (issue 13.3): kept when an app stops, until \`wharf domain remove\`.
+  // Seeded from each app's latest version.
+  `
+CREATE TABLE domain_claims (name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(name));
+INSERT OR IGNORE INTO domain_claims (name, app)
+  SELECT DISTINCT d.value, v.app
+  FROM versions v, json_each(v.manifest, '$.functions') f, json_each(f.value, '$.endpoints') e, json_each(e.value, '$.customDomains') d
+  WHERE json_valid(v.manifest) AND v.number = (SELECT MAX(number) FROM versions w WHERE w.app = v.app);
+`,
 ];
 
 const DB_FILE = "wharf.db";
@@ -125,7 +135,11 @@ interface RawDomain {
   cert_created: number | null;
 }
 
-const toDomain = (r: RawDomain): DomainRow & { certificate: CertificateRow | undefined } => ({
+/** What a certificate's key is sealed to (secret-box.ts): its domain's row. */
+const certificateContext = (domain: string): string => `certificate key of ${domain}`;
+const accountContext = (directory: string, email: string): string => `ACME account key of ${email} at ${directory}`;
+
+const toDomain = (r: RawDomain, openKey: (sealed: string, domain: string) => string): DomainRow & { certificate: CertificateRow | undefined } => ({
   name: r.name,
   source: r.source,
   acmeDirectory: r.acme_directory,
@@ -135,7 +149,7 @@ const toDomain = (r: RawDomain): DomainRow & { certificate: CertificateRow | und
   certificate:
     r.cert_pem === null || r.key_pem === null
       ? undefined
-      : { certPem: r.cert_pem, keyPem: r.key_pem, notBefore: r.not_before ?? 0, notAfter: r.not_after ?? 0, created: r.cert_created ?? 0 },
+      : { certPem: r.cert_pem, keyPem: openKey(r.key_pem, r.name), notBefore: r.not_before ?? 0, notAfter: r.not_after ?? 0, created: r.cert_created ?? 0 },
 });
 
 const toToken = (r: RawToken): TokenRow => ({ id: r.id, name: r.name, secretHash: r.secret_hash, created: r.created, revoked: r.revoked });
@@ -144,8 +158,38 @@ const toVersion = (r: RawVersion): VersionRow => ({ app: r.app, number: r.number
 export class Store {
   readonly db: Database.Database;
 
-  private constructor(readonly dir: string, db: Database.Database) {
+  private constructor(readonly dir: string, db: Database.Database, private readonly readOnly = false) {
     this.db = db;
+  }
+
+  private sealer: SecretBox | undefined;
+
+  /** The data dir's secret box, made on first use (a read-only store never creates a key). */
+  private box(): SecretBox {
+    this.sealer ??= SecretBox.forDataDir(this.dir, { create: !this.readOnly });
+    if (this.sealer === undefined) throw new WharfError("SECRET_KEY_MISSING", `${join(this.dir, "secret.key")} does not exist: start wharf server --data ${this.dir} once to create it`, { kind: "system" });
+    return this.sealer;
+  }
+
+  /** A stored private key in clear (rows written before keys were sealed are read as they are, until sealed). */
+  private openKey(stored: string, context: string): string {
+    return SecretBox.isSealed(stored) ? this.box().open(stored, context) : stored;
+  }
+
+  /** Seals every private key still stored in clear (written by an older Wharf), in one transaction. */
+  private sealPlaintextKeys(): void {
+    const certs = this.db.prepare("SELECT domain, key_pem FROM certificates WHERE key_pem NOT LIKE 'wharf-sealed:%'").all() as { domain: string; key_pem: string }[];
+    const accounts = this.db.prepare("SELECT directory, email, key_pem FROM acme_accounts WHERE key_pem NOT LIKE 'wharf-sealed:%'").all() as { directory: string; email: string; key_pem: string }[];
+    if (certs.length === 0 && accounts.length === 0) return;
+    const box = this.box();
+    this.db.transaction(() => {
+      for (const c of certs) this.db.prepare("UPDATE certificates SET key_pem = ? WHERE domain = ?").run(box.seal(c.key_pem, certificateContext(c.domain)), c.domain);
+      for (const a of accounts) {
+        this.db.prepare("UPDATE acme_accounts SET key_pem = ? WHERE directory = ? AND email = ?").run(box.seal(a.key_pem, accountContext(a.directory, a.email)), a.directory, a.email);
+      }
+    }).immediate();
+    // The clear text must not survive in the write-ahead log (secure_delete already zeroed the pages).
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
   }
 
   /** Opens (creating) the store of a data dir; the dir is created 0700. */
@@ -158,8 +202,12 @@ export class Store {
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     db.pragma("foreign_keys = ON");
+    // Overwrite what is deleted or replaced (a key in clear, before it was sealed) instead of leaving it in free pages.
+    db.pragma("secure_delete = ON");
     migrate(db, join(dir, DB_FILE));
-    return new Store(dir, db);
+    const store = new Store(dir, db);
+    store.sealPlaintextKeys();
+    return store;
   }
 
   /** Opens an existing store read-only (what `wharf serve --data` does), or undefined if none. */
@@ -167,7 +215,7 @@ export class Store {
     if (!existsSync(join(dir, DB_FILE))) return undefined;
     const db = new Database(join(dir, DB_FILE), { readonly: true, fileMustExist: true });
     db.pragma("busy_timeout = 5000");
-    return new Store(dir, db);
+    return new Store(dir, db, true);
   }
 
   /** A getter that opens the store read-only once the data dir has one (a server may create it later). */
@@ -307,7 +355,7 @@ export class Store {
     const rows = this.db
       .prepare("SELECT d.*, c.cert_pem, c.key_pem, c.not_before, c.not_after, c.created AS cert_created FROM domains d LEFT JOIN certificates c ON c.domain = d.name ORDER BY d.name")
       .all() as RawDomain[];
-    return rows.map(toDomain);
+    return rows.map((r) => toDomain(r, (sealed, domain) => this.openKey(sealed, certificateContext(domain))));
   }
 
   /** Removes a domain and its certificate; false if there is no such domain. */
@@ -319,19 +367,38 @@ export class Store {
     const row = this.db.prepare("SELECT directory, email, key_pem, url FROM acme_accounts WHERE directory = ? AND email = ?").get(directory, email) as
       | { directory: string; email: string; key_pem: string; url: string | null }
       | undefined;
-    return row === undefined ? undefined : { directory: row.directory, email: row.email, keyPem: row.key_pem, url: row.url };
+    return row === undefined ? undefined : { directory: row.directory, email: row.email, keyPem: this.openKey(row.key_pem, accountContext(row.directory, row.email)), url: row.url };
   }
 
   saveAcmeAccount(account: AcmeAccountRow): void {
     this.db
       .prepare("INSERT INTO acme_accounts (directory, email, key_pem, url, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (directory, email) DO UPDATE SET key_pem = excluded.key_pem, url = excluded.url")
-      .run(account.directory, account.email, account.keyPem, account.url, Date.now());
+      .run(account.directory, account.email, this.box().seal(account.keyPem, accountContext(account.directory, account.email)), account.url, Date.now());
+  }
+
+  /** Every custom domain an app holds (running or stopped), by name. */
+  domainClaims(): { name: string; app: string }[] {
+    return this.db.prepare("SELECT name, app FROM domain_claims ORDER BY name").all() as { name: string; app: string }[];
+  }
+
+  /** Makes `names` the custom domains `app` holds (its new version's), in one transaction. */
+  setDomainClaims(app: string, names: readonly string[]): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM domain_claims WHERE app = ?").run(app);
+      const insert = this.db.prepare("INSERT OR REPLACE INTO domain_claims (name, app) VALUES (?, ?)");
+      for (const name of new Set(names)) insert.run(name, app);
+    }).immediate();
+  }
+
+  /** Releases a custom domain an app held; false if none did. */
+  releaseDomainClaim(name: string): boolean {
+    return this.db.prepare("DELETE FROM domain_claims WHERE name = ?").run(name).changes > 0;
   }
 
   private writeCertificate(name: string, c: CertificateRow): void {
     this.db
       .prepare("INSERT OR REPLACE INTO certificates (domain, cert_pem, key_pem, not_before, not_after, created) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(name, c.certPem, c.keyPem, c.notBefore, c.notAfter, c.created);
+      .run(name, c.certPem, this.box().seal(c.keyPem, certificateContext(name)), c.notBefore, c.notAfter, c.created);
   }
 }
 

@@ -6,7 +6,7 @@
  * come from a throwaway CA made with openssl.
  */
 import { X509Certificate } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
@@ -70,7 +70,7 @@ describe("custom domains over HTTPS with given certificates", () => {
     }
     const list = await wharf("domain", "list");
     expect([list.code, list.output]).toEqual([0, "no custom domains: add one with wharf domain add NAME --cert FILE --key FILE, or --acme\n"]);
-  });
+  }, 90_000); // thirteen CLI processes, one after another, on a shared machine
 
   it("adds certificates and serves each name the exact certificate first, then the wildcard", async () => {
     const added = await wharf("domain", "add", "api.example.test", "--cert", api.cert, "--key", api.key);
@@ -126,6 +126,10 @@ describe("custom domains over HTTPS with given certificates", () => {
     expect(cnOf((await httpsGet(httpsPort, "y.example.test", ca)).peer)).toBe("*.example.test");
     expect((await wharf("domain", "list")).output).toContain("api.example.test");
     expect(statSync(join(data, "wharf.db")).mode & 0o777).toBe(0o600);
+    // The keys are sealed (docs/server.md, "Secrets at rest"): none in clear in any file of the database.
+    const files = ["wharf.db", "wharf.db-wal"].filter((f) => existsSync(join(data, f)));
+    for (const file of files) expect(readFileSync(join(data, file), "latin1")).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    expect(statSync(join(data, "secret.key")).mode & 0o777).toBe(0o600);
   }, 60_000);
 
   it("replaces a certificate in place and removes domains", async () => {

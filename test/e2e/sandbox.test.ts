@@ -101,7 +101,8 @@ describe("the sandbox under wharf server", () => {
   let server: Server;
   const data = tempDataDir();
   beforeAll(async () => {
-    server = await startServer(data.dir);
+    // The app's top-level code tries to read admin.json in the checker and in each container.
+    server = await startServer(data.dir, { env: { HOSTILE_TOP_LEVEL_READ: join(data.dir, "admin.json") } });
     for (const file of ["test/fixtures/hostile.ts", "test/fixtures/isolation.ts"]) {
       const deployed = await cli(data.dir, ["deploy", file]);
       expect(deployed.code, deployed.output).toBe(0);
@@ -112,7 +113,7 @@ describe("the sandbox under wharf server", () => {
     data.remove();
   });
 
-  it("keeps the data dir, the admin API and other apps' containers out of reach", async () => {
+  it("keeps the data dir, the admin API and other apps' containers out of reach (and from the checker)", async () => {
     const uid = process.getuid?.() ?? 0;
     const sockets = hostSockets(uid);
     const bundles = join(data.dir, "bundles");

@@ -5,15 +5,15 @@
  * function sets `memory`. A few idle, warmed agents are kept on standby so that a new container
  * costs an import of the bundle, not a process start.
  */
-import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { WharfError } from "../../sdk/errors.ts";
-import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
+import type { Backend, ContainerHandle, ContainerSpec, SandboxedCommand } from "../backend.ts";
 import { memoryCgroupsAvailable } from "./cgroup.ts";
 import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
 import { mountnsAvailable, netnsAvailable } from "./isolation.ts";
-import { containerUid, releaseUid, sandboxAvailable } from "./sandbox.ts";
+import { containerUid, releaseUid, sandboxAvailable, sandboxCommand } from "./sandbox.ts";
 import { reachableBy, within } from "./visibility.ts";
 
 export interface LocalBackendOptions {
@@ -31,6 +31,9 @@ export interface LocalBackendOptions {
 interface Spawned extends IdleAgent {
   dir: string;
 }
+
+/** How long after a start its standby is replaced (see `start`). */
+const REFILL_DELAY_MS = 30;
 
 /** The parent of every local backend's sockets (several CLIs may run on one machine). */
 function socketsParent(): string {
@@ -119,6 +122,8 @@ export class LocalBackend implements Backend {
     const hidden = (this.options.hide ?? []).some((dir) => within(bundle, dir));
     if (!hidden && (this.uids.get(agent) === undefined || reachableBy(bundle))) return bundle;
     const copy = join(agent.dir, basename(bundle));
+    // Bundle names are content hashes: a copy made for `prepare` serves the start as it is.
+    if (existsSync(copy)) return copy;
     copyFileSync(bundle, copy);
     // The store keeps bundles 0600; the agent's directory (0700, its uid's) is what protects this copy.
     chmodSync(copy, 0o644);
@@ -127,26 +132,25 @@ export class LocalBackend implements Backend {
 
   private readonly uids = new Map<Spawned, number | undefined>();
 
-  private spawn(): Spawned {
-    const dir = join(this.runDir, `a${++this.spawned}`);
+  /** A new directory of its own for a sandboxed process, and its sandbox (uid, what it does not see). */
+  private place(prefix: string): { dir: string; uid: number | undefined; hide: string[] } {
+    const dir = join(this.runDir, `${prefix}${++this.spawned}`);
     mkdirSync(dir, { mode: 0o700 });
     const uid = this.sandboxed ? containerUid() : undefined;
     if (uid !== undefined) chownSync(dir, uid, uid);
+    // What the container's uid cannot reach anyway needs no cover (bubblewrap, running as that
+    // uid, could not even mount over it).
+    const hide = [socketsParent(), ...(this.options.hide ?? [])].filter((d) => existsSync(d) && (uid === undefined || reachableBy(d)));
+    return { dir, uid, hide };
+  }
+
+  private spawn(): Spawned {
+    const { dir, uid, hide } = this.place("a");
     const agent = spawnAgent(this.options.agentPath, {
       isolated: this.networkIsolation,
       socket: join(dir, "agent.sock"),
       hideDir: this.socketsHidden && !this.sandboxed ? socketsParent() : undefined,
-      ...(this.sandboxed
-        ? {
-            sandbox: {
-              uid,
-              // What the container's uid cannot reach anyway needs no cover (bubblewrap, running as
-              // that uid, could not even mount over it).
-              hide: [socketsParent(), ...(this.options.hide ?? [])].filter((d) => uid === undefined || reachableBy(d)),
-              own: [dir],
-            },
-          }
-        : {}),
+      ...(this.sandboxed ? { sandbox: { uid, hide, own: [dir] } } : {}),
     });
     const spawned: Spawned = Object.assign(agent, { dir });
     this.uids.set(spawned, uid);
@@ -156,6 +160,28 @@ export class LocalBackend implements Backend {
       releaseUid(uid);
     });
     return spawned;
+  }
+
+  /** The checker runs in a sandbox like a container's: it runs the app's top-level code. */
+  checkerCommand(bundle: string, argv: (bundle: string) => string[]): SandboxedCommand | undefined {
+    if (!this.sandboxed) return undefined;
+    const { dir, uid, hide } = this.place("k");
+    const hidden = (this.options.hide ?? []).some((d) => within(bundle, d));
+    let path = bundle;
+    if (hidden || (uid !== undefined && !reachableBy(bundle))) {
+      path = join(dir, basename(bundle));
+      copyFileSync(bundle, path);
+      chmodSync(path, 0o644);
+    }
+    const { file, args } = sandboxCommand({ uid, hide, own: [dir], argv: argv(path) });
+    return {
+      file,
+      args,
+      release: () => {
+        rmSync(dir, { recursive: true, force: true });
+        releaseUid(uid);
+      },
+    };
   }
 
   private refill(): void {
@@ -191,9 +217,10 @@ export class LocalBackend implements Backend {
     try {
       await container.ready();
     } finally {
-      // Refill only now: spawning a process blocks this event loop for milliseconds, which the
-      // cold start being served should not wait for.
-      this.refill();
+      // Refill only once the request that needed this container is on its way: spawning blocks
+      // this event loop for milliseconds, and the new sandbox's set-up and Node start take CPU the
+      // cold start being served should not share (a timer, not a microtask: after its I/O).
+      setTimeout(() => this.refill(), REFILL_DELAY_MS);
     }
     return container;
   }

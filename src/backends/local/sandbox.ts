@@ -25,7 +25,7 @@ export interface SandboxSpec {
   /** Directories bound back in, at the same path (the container's own), after hiding. */
   own: string[];
   /** File descriptor (in the spawned process) bubblewrap writes its JSON info to: the agent's host pid. */
-  infoFd: number;
+  infoFd?: number;
   /** The program and its arguments. */
   argv: string[];
 }
@@ -38,8 +38,7 @@ export function sandboxCommand(spec: SandboxSpec): { file: string; args: string[
     "--as-pid-1",
     "--die-with-parent",
     "--unshare-all",
-    "--info-fd",
-    String(spec.infoFd),
+    ...(spec.infoFd === undefined ? [] : ["--info-fd", String(spec.infoFd)]),
     "--bind",
     "/",
     "/",
@@ -87,7 +86,7 @@ export function sandboxAvailable(): boolean {
     if (process.env["WHARF_NO_NETNS"] === "1" || process.env["WHARF_NO_SANDBOX"] === "1") cached = false;
     else {
       const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE : undefined;
-      const { file, args } = sandboxCommand({ uid, hide: [], own: [], infoFd: 1, argv: ["/bin/true"] });
+      const { file, args } = sandboxCommand({ uid, hide: [], own: [], argv: ["/bin/true"] });
       cached = spawnSync(file, args, { stdio: "ignore", timeout: 5000 }).status === 0;
     }
   }
