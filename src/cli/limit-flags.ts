@@ -6,11 +6,9 @@ import type { EdgeLimits } from "../shared/limits.ts";
 import { UsageError } from "./command-kit.ts";
 
 export const LIMIT_FLAGS = {
-  "max-body-mb": { type: "string" },
-  "headers-timeout-ms": { type: "string" },
+  "max-body-mb": { type: "string", value: "MB", help: "largest request body the gateway accepts, in MiB, else 413 (default 100)" },
+  "headers-timeout-ms": { type: "string", value: "MS", help: "time a client gets to send its request headers, else 408 (default 10000)" },
 } as const;
-
-export const LIMIT_USAGE = "[--max-body-mb 100] [--headers-timeout-ms 10000]";
 
 export function parseLimitFlags(values: { "max-body-mb"?: string | undefined; "headers-timeout-ms"?: string | undefined }): Partial<EdgeLimits> {
   const limits: Partial<EdgeLimits> = {};

@@ -16,6 +16,9 @@ import { Gateway } from "../gateway/gateway.ts";
 import type { EdgeLimits } from "../shared/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
+import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
+import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH, SDK_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
@@ -35,6 +38,31 @@ export interface ServeOptions {
   handoff?: boolean;
 }
 
+export const SERVE = {
+  name: "serve",
+  brief: "serve an app file for development: embedded gateway, logs, reload on save",
+  usage: ["serve FILE [flags]"],
+  summary: "Bundle FILE, check it, serve every endpoint on an embedded gateway and print its URL; stream container logs; reload on save (the last good version keeps serving when a save is broken); Ctrl-C stops everything.",
+  flags: {
+    port: { type: "string", default: "8000", value: "N", help: "the gateway's port; 0 picks a free one" },
+    host: { type: "string", default: "127.0.0.1", value: "ADDR", help: "the address the gateway listens on" },
+    domain: { type: "string", default: "localhost", value: "NAME", help: "base domain of the endpoint URLs (LABEL.NAME)" },
+    "max-queue": { type: "string", default: "1000", value: "N", help: "requests a function may queue beyond its containers, then 503" },
+    data: { type: "string", value: "DIR", help: "data dir whose proxy-auth tokens are accepted (default $WHARF_DATA, else ~/.wharf)" },
+    handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
+    ...LIMIT_FLAGS,
+  },
+  examples: ["wharf serve app.ts", "wharf serve app.ts --port 8080 --domain dev.example.com"],
+} as const satisfies CommandSpec;
+
+export async function serveCommand(args: string[], out: Output): Promise<void> {
+  const { values, positionals } = parseFlags(SERVE, args);
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE", "serve");
+  const port = portFlag("port", values.port);
+  const maxQueue = countFlag("max-queue", values["max-queue"]);
+  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff }, out);
+}
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
