@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerHandle } from "../backends/backend.ts";
 import type { ResolvedOptions } from "../runtime/manifest.ts";
 import { decide } from "./policy.ts";
-import { Pool, UnavailableError, type Member } from "./pool.ts";
+import { Pool, StartFailedError, UnavailableError, type Member } from "./pool.ts";
 
 export type StartReason = "initial" | "scale up" | "replace crashed";
 export type StopReason = "idle" | "reload" | "shutdown" | "crash";
@@ -33,18 +33,23 @@ export interface ScalerStatus {
   inFlight: number;
   queued: number;
   backingOff: boolean;
-  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number };
+  /** Why the function's first containers could not start (retried with backoff), else null. */
+  startFailure: string | null;
+  /** `startFailures`: attempts to start the first containers that failed (see `startFailure`). */
+  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number; startFailures: number };
 }
 
 export class Scaler {
   readonly pool: Pool;
-  private readonly counts = { started: 0, stopped: 0, crashed: 0 };
+  private readonly counts = { started: 0, stopped: 0, crashed: 0, startFailures: 0 };
   private starting = 0;
   private failures = 0;
   private backoffUntil = 0;
   private stopped = false;
   private readonly timer: NodeJS.Timeout;
   private readonly startedAt = new Map<Member, number>();
+  private startFailure: string | undefined;
+  private retryDelayMs = 1000;
 
   constructor(readonly name: string, private readonly options: ResolvedOptions, private readonly deps: ScalerDeps) {
     this.pool = new Pool(name, options.maxInputs, deps.maxQueue, () => this.evaluate());
@@ -68,9 +73,41 @@ export class Scaler {
     if (failed !== undefined) throw failed.reason;
   }
 
+  /**
+   * The first containers could not start (under `wharf serve`, where one broken function must
+   * not take the others down): requests answer 503 with the reason, and only a retry timer,
+   * backing off from 1 s to 30 s, starts containers until one comes up.
+   */
+  failedToStart(reason: string): void {
+    this.startFailure = reason;
+    this.counts.startFailures++;
+    this.pool.fail(new StartFailedError(startFailureLine(this.name, reason)));
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(MAX_BACKOFF_MS, delay * 2);
+    this.backoffUntil = Date.now() + delay;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.startInitial().then(
+        () => {
+          this.startFailure = undefined;
+          this.retryDelayMs = 1000;
+          this.deps.onEvent(`${this.name} started after failing to start; its endpoints serve again`);
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.failedToStart(startFailureReason(this.name, err));
+        },
+      );
+    }, delay).unref();
+  }
+
   /** Runs the policy once and acts on it. */
   evaluate(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.startFailure !== undefined) return;
     const now = Date.now();
     if (now < this.backoffUntil) return;
     const decision = decide({
@@ -121,6 +158,7 @@ export class Scaler {
       inFlight: this.pool.inFlight,
       queued: this.pool.queued,
       backingOff: Date.now() < this.backoffUntil,
+      startFailure: this.startFailure ?? null,
       totals: { ...this.pool.totals, ...this.counts },
     };
   }
@@ -180,4 +218,16 @@ export class Scaler {
     this.pool.retire();
     await Promise.all([...this.pool.members].map((m) => this.retire(m, reason, graceMs)));
   }
+}
+
+/** The reason a start failed, without the `NAME failed to start: ` the agent may already have put in front. */
+export function startFailureReason(name: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const prefix = `${name} failed to start: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+/** The one line that reports a function whose containers cannot start: printed, in the 503, in deploy's refusal. */
+export function startFailureLine(name: string, reason: string): string {
+  return `${name} failed to start: ${reason}`;
 }

@@ -72,7 +72,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   let current: Version | undefined;
   let inputs: string[] = [];
 
-  const load = async (): Promise<Version> => {
+  const load = async (): Promise<{ version: Version; failed: Map<string, string> }> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
     inputs = bundle.inputs;
     const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd);
@@ -88,7 +88,15 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       onLog: (fn, line, stream) => out.log(fn, line, stream),
       onEvent: (m) => out.info(m),
     });
-    await version.start();
+    // One broken function must not take the others down: it answers 503 and retries (scaler.ts).
+    const failures = await version.start({ isolate: true });
+    // On reload, a function that serves now must not be replaced by one that cannot start (e.g.
+    // its webServer port is still held by the old container): keep the last good version.
+    const regression = failures.find((f) => current?.scalers.get(f.name)?.status().startFailure === null);
+    if (regression !== undefined) {
+      await version.stop("reload", 0);
+      throw new WharfError("START_FAILED", regression.line);
+    }
     const built = buildRouteTable(options.domain, version.endpoints);
     if ("conflicts" in built) {
       // planEndpoints refused conflicts already; kept so a version never starts without routes.
@@ -96,7 +104,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       throw new WharfError("ADDRESS_INVALID", built.conflicts.join("; "));
     }
     gateway.setRoutes(built.table);
-    return version;
+    return { version, failed: new Map(failures.map((f) => [f.name, f.line])) };
   };
 
   const port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
@@ -109,13 +117,14 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     await backend.close();
   };
   try {
-    current = await load();
+    const loaded = await load();
+    current = loaded.version;
+    printEndpoints(loaded, options.domain, port, out);
   } catch (err) {
     await gateway.close();
     await backend.close();
     throw err;
   }
-  printEndpoints(current, options.domain, port, out);
   out.info(`serving on ${options.host}:${port}; pool status at http://wharf.${options.domain}:${port}/status; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
 
   let reloading = false;
@@ -130,7 +139,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     try {
       const next = await load();
       const old = current;
-      current = next;
+      current = next.version;
       printEndpoints(next, options.domain, port, out);
       void old?.stop("reload");
     } catch (err) {
@@ -149,10 +158,14 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   await untilStopped(out, shutdown);
 }
 
-function printEndpoints(version: Version, domain: string, port: number, out: Output): void {
+/** One line per endpoint; a function that failed to start gets one error line with its reason, and ✗ on its endpoints. */
+function printEndpoints({ version, failed }: { version: Version; failed: Map<string, string> }, domain: string, port: number, out: Output): void {
   const suffix = port === 80 ? "" : `:${port}`;
+  for (const line of failed.values()) out.error(`${line} (its endpoints answer 503 until it starts; retrying with backoff)`);
   for (const endpoint of version.endpoints) {
-    out.success(`web function ${endpoint.name} => http://${endpoint.label}.${domain}${suffix}`);
+    const url = `http://${endpoint.label}.${domain}${suffix}`;
+    if (failed.has(endpoint.pool.name)) out.info(`✗ web function ${endpoint.name} => ${url} (failed to start)`);
+    else out.success(`web function ${endpoint.name} => ${url}`);
   }
 }
 

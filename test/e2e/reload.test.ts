@@ -62,6 +62,20 @@ describe("reload on save", () => {
     expect((await served.request(host)).json()).toEqual({ version: 2 });
   });
 
+  it("keeps the last good version when a serving function would no longer start", async () => {
+    const broken = `
+import * as wharf from "wharf";
+const app = new wharf.App("reload");
+@app.cls()
+export class current {
+  @wharf.enter() setup() { throw new Error("broken on save"); }
+  @wharf.fastapiEndpoint({ label: "reload-current" }) get() { return { version: 6 }; }
+}
+`;
+    await save(broken, /reload failed, still serving the last good version: current failed to start: .*broken on save/);
+    expect((await served.request(host)).json()).toEqual({ version: 2 });
+  });
+
   it("keeps serving the old version while the new one starts, then flips", async () => {
     // The new version's container takes ~1.5 s to start (a slow enter hook): requests during
     // that time must be answered by version 2, and afterwards by version 5.
