@@ -167,7 +167,10 @@ export class Scaler {
     this.counts.started++;
     const member = this.pool.add(handle);
     this.startedAt.set(member, Date.now());
-    this.deps.onEvent(`container ${handle.id} of ${this.name} started (${reason}); ${this.pool.members.length} running`);
+    // A version's first containers and its stops on reload or shutdown are summed up by whoever
+    // started or stopped the version (one line per function); what the scaler decides alone is
+    // reported here, per container.
+    if (reason !== "initial") this.deps.onEvent(`container ${handle.id} of ${this.name} started (${reason}); ${this.pool.members.length} running`);
     void handle.exited.then(({ code, signal }) => {
       const healthy = Date.now() - (this.startedAt.get(member) ?? 0) >= HEALTHY_AFTER_MS;
       this.startedAt.delete(member);
@@ -201,7 +204,7 @@ export class Scaler {
   private async retire(member: Member, reason: StopReason, graceMs = this.deps.graceMs): Promise<void> {
     this.pool.remove(member);
     this.counts.stopped++;
-    this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
+    if (reason === "idle" || reason === "crash") this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
     // Drain at the gateway first: the container keeps listening until its last input is done.
     // Connections handed to it count as inputs until they close; it closes them as they fall idle.
     member.handle.drainAdopted?.();

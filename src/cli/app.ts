@@ -3,7 +3,7 @@
  */
 import { appsAnswer, deployAnswer, historyAnswer, okAnswer } from "../control/admin-schemas.ts";
 import { AdminClient } from "./admin-client.ts";
-import { dataDir, table, time, unknownSub, UsageError } from "./command-kit.ts";
+import { dataDir, endpointLine, table, time, unknownSub, UsageError } from "./command-kit.ts";
 import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
 
@@ -13,7 +13,7 @@ export const APP = {
   name: "app",
   brief: "list, stop, follow logs of, and roll back the apps on the server",
   usage: ["app list", "app stop NAME", "app logs NAME [-f]", "app history NAME", "app rollback NAME [VERSION]"],
-  summary: "The apps on the running wharf server: list them with their endpoints, stop one, read or follow its logs, see its versions, roll back to an earlier one.",
+  summary: "The apps on the running wharf server: list them with their endpoints and custom domains, stop one, read or follow its logs, see its versions, roll back to an earlier one.",
   flags: {
     data: { type: "string", value: "DIR", help: "the server's data dir (default $WHARF_DATA, else ~/.wharf)" },
     json: { type: "boolean", default: false, help: "print list, history and rollback results as JSON" },
@@ -41,8 +41,8 @@ export async function app(args: string[], out: Output): Promise<void> {
       const { apps } = await client().call("GET", "/v1/apps", appsAnswer);
       if (values.json) return out.info(JSON.stringify(apps));
       if (apps.length === 0) return out.info("no apps: deploy one with wharf deploy FILE");
-      const rows = apps.map((a) => [a.name, a.version === null ? "-" : `v${a.version}`, a.error === null ? a.state : `${a.state} (${a.error})`, a.endpoints.join(" ") || "-"]);
-      out.info(table(["NAME", "VERSION", "STATE", "ENDPOINTS"], rows));
+      const rows = apps.map((a) => [a.name, a.version === null ? "-" : `v${a.version}`, a.error === null ? a.state : `${a.state} (${a.error})`, a.endpoints.join(" ") || "-", a.customDomains.join(" ") || "-"]);
+      out.info(table(["NAME", "VERSION", "STATE", "ENDPOINTS", "CUSTOM DOMAINS"], rows));
       return;
     }
     case "stop": {
@@ -65,7 +65,7 @@ export async function app(args: string[], out: Output): Promise<void> {
       const result = await client().call("POST", path(n, "rollback"), deployAnswer, body);
       if (values.json) return out.info(JSON.stringify(result));
       out.info(`app ${result.app}: version ${result.version} is live`);
-      for (const e of result.endpoints) out.success(`web function ${e.name} => ${e.url}`);
+      for (const e of result.endpoints) out.success(endpointLine(e));
       return;
     }
     case "logs": {

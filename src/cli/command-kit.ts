@@ -52,3 +52,7 @@ export function unknownSub(command: string, sub: string, known: string[], list: 
   return new UsageError(`unknown ${command} subcommand ${JSON.stringify(sub)}: ${near === undefined ? `use ${list}` : `did you mean ${near}? (${list})`}`, command);
 }
 
+/** `web function hello => http://… (also api.example.com)`: what deploy and rollback print per endpoint. */
+export function endpointLine(e: { name: string; url: string; customDomains: readonly string[] }): string {
+  return `web function ${e.name} => ${e.url}${e.customDomains.length === 0 ? "" : ` (also ${e.customDomains.join(", ")})`}`;
+}

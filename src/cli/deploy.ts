@@ -9,7 +9,7 @@ import { bundleApp } from "../build/bundle.ts";
 import { deployAnswer } from "../control/admin-schemas.ts";
 import { APP_NAME } from "../sdk/app.ts";
 import { AdminClient } from "./admin-client.ts";
-import { dataDir, UsageError } from "./command-kit.ts";
+import { dataDir, endpointLine, UsageError } from "./command-kit.ts";
 import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
 import { SDK_PATH } from "./paths.ts";
@@ -41,5 +41,5 @@ export async function deploy(args: string[], out: Output): Promise<void> {
     return;
   }
   out.info(`app ${result.app}: version ${result.version} is live`);
-  for (const e of result.endpoints) out.success(`web function ${e.name} => ${e.url}`);
+  for (const e of result.endpoints) out.success(endpointLine(e));
 }

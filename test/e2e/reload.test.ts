@@ -52,6 +52,19 @@ describe("reload on save", () => {
     expect((await served.request(host)).json()).toEqual({ version: 2 });
   });
 
+  it("prints one line per function on reload, and nothing per container", async () => {
+    const before = served.lines.length;
+    const other = `export const other = app.function()(wharf.fastapiEndpoint()(function other() { return { other: true }; }));`;
+    await save(version(2, other), /web function other =>/);
+    await new Promise((r) => setTimeout(r, 1500)); // the old version's containers stop meanwhile
+    const printed = served.lines.slice(before).filter((l) => !l.startsWith("[")); // not the containers' own output
+    expect(printed).toEqual([
+      "↻ app.ts changed, reloading…",
+      `✓ web function other => http://reload-other-dev.localhost:${served.port}`,
+      `✓ web function current => http://reload-current-dev.localhost:${served.port}`,
+    ]);
+  });
+
   it("keeps the last good version when the save does not compile", async () => {
     await save(`${version(3)}\nexport const broken = ;\n`, /reload failed, still serving the last good version: .*app\.ts:\d+:\d+/);
     expect((await served.request(host)).json()).toEqual({ version: 2 });
