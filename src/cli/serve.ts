@@ -22,6 +22,12 @@ import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH, SDK_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
+import { unknownHostPage } from "../dashboard/not-found.ts";
+import { platformPages } from "../dashboard/pages.ts";
+import type { DashboardSource } from "../dashboard/source.ts";
+import { createMetrics } from "../observe/metrics.ts";
+import { Telemetry } from "../observe/telemetry.ts";
+import { livePools } from "../dashboard/source.ts";
 
 export interface ServeOptions {
   file: string;
@@ -36,6 +42,8 @@ export interface ServeOptions {
   limits?: Partial<EdgeLimits>;
   /** Hand eligible client connections to containers (docs/handoff.md). */
   handoff?: boolean;
+  /** No request log lines (`--quiet`). */
+  quiet?: boolean;
 }
 
 export const SERVE = {
@@ -50,6 +58,7 @@ export const SERVE = {
     "max-queue": { type: "string", default: "1000", value: "N", help: "requests a function may queue beyond its containers, then 503" },
     data: { type: "string", value: "DIR", help: "data dir whose proxy-auth tokens are accepted (default $WHARF_DATA, else ~/.wharf)" },
     handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
+    quiet: { type: "boolean", short: "q", default: false, help: "print no line per request (the request log)" },
     ...LIMIT_FLAGS,
   },
   examples: ["wharf serve app.ts", "wharf serve app.ts --port 8080 --domain dev.example.com"],
@@ -61,16 +70,39 @@ export async function serveCommand(args: string[], out: Output): Promise<void> {
   if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE", "serve");
   const port = portFlag("port", values.port);
   const maxQueue = countFlag("max-queue", values["max-queue"]);
-  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff }, out);
+  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet }, out);
 }
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
-  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {}, handoff: options.handoff === true });
   let current: Version | undefined;
   let inputs: string[] = [];
+  let reloads = 0;
+  let port = options.port;
+  const versions = (): { version: Version; label: string }[] => (current === undefined ? [] : [{ version: current, label: reloads === 0 ? "dev" : `dev (reloaded ${reloads}×)` }]);
+  const metrics = await createMetrics(livePools({ versions, standby: () => backend.standbyCount }));
+  const telemetry = new Telemetry(Date.now, [metrics]);
+  const source: DashboardSource = {
+    mode: "serve",
+    versions,
+    url: (label) => `http://${label}.${options.domain}${port === 80 ? "" : `:${port}`}`,
+    telemetry,
+    standby: () => backend.standbyCount,
+  };
+  const status = (): unknown => ({ versions: current === undefined ? [] : [current.status()] });
+  const gateway = new Gateway({
+    verify: tokens.verify,
+    platformPages: platformPages({ source, status, metrics: () => metrics.text() }),
+    unknownHost: unknownHostPage(
+      () => current?.endpoints.map((e) => ({ name: e.name, url: source.url(e.label) })) ?? [],
+      () => source.url("wharf"),
+    ),
+    onRequest: options.quiet === true ? telemetry.request : (r) => { telemetry.request(r); out.request(r); },
+    limits: options.limits ?? {},
+    handoff: options.handoff === true,
+  });
 
   const load = async (): Promise<{ version: Version; failed: Map<string, string> }> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
@@ -85,8 +117,15 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       planned,
       maxQueue: options.maxQueue,
       graceMs: DRAIN_GRACE_MS,
-      onLog: (fn, line, stream) => out.log(fn, line, stream),
+      onLog: (fn, line, stream) => {
+        telemetry.log(manifest.app, fn, line, stream);
+        out.log(fn, line, stream);
+      },
       onEvent: (m) => out.info(m),
+      containers: {
+        started: (fn, id, ms, reason) => telemetry.coldStart(manifest.app, fn, id, ms, reason),
+        exited: (fn, _id, reason) => telemetry.exit(manifest.app, fn, reason),
+      },
     });
     // One broken function must not take the others down: it answers 503 and retries (scaler.ts).
     const failures = await version.start({ isolate: true });
@@ -107,7 +146,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     return { version, failed: new Map(failures.map((f) => [f.name, f.line])) };
   };
 
-  const port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
+  port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
     throw new WharfError("PORT_IN_USE", err.code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use: pick another with --port` : `cannot listen on ${options.host}:${options.port}: ${err.message}`);
   });
   const shutdown = async (): Promise<void> => {
@@ -125,7 +164,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     await backend.close();
     throw err;
   }
-  out.info(`serving on ${options.host}:${port}; pool status at http://wharf.${options.domain}:${port}/status; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
+  out.info(`serving on ${options.host}:${port}; dashboard at http://wharf.${options.domain}:${port}/; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
 
   let reloading = false;
   let again = false;
@@ -140,6 +179,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       const next = await load();
       const old = current;
       current = next.version;
+      reloads++;
       printEndpoints(next, options.domain, port, out);
       void old?.stop("reload");
     } catch (err) {

@@ -20,6 +20,8 @@ import { admitRequest, parserRefusal, rawResponse, type Refusal } from "../share
 import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
 import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
+import type { RequestObserver } from "../observe/request-record.ts";
+import { Trace } from "../observe/trace.ts";
 
 export interface GatewayEndpoint extends Routable {
   kind: WebKind;
@@ -28,6 +30,8 @@ export interface GatewayEndpoint extends Routable {
   requiresProxyAuth: boolean;
   timeoutMs: number;
   pool: Pool;
+  /** The app this endpoint belongs to (for request logs and metrics). */
+  app?: string;
 }
 
 export interface GatewayOptions {
@@ -35,6 +39,15 @@ export interface GatewayOptions {
   verify: (credentials: Credentials) => boolean;
   /** The JSON served at `http://wharf.{domain}/status` (the platform's reserved host). */
   status?: () => unknown;
+  /**
+   * Serves every request to the reserved host `wharf.{domain}` instead of the built-in `/status`
+   * (the dashboard, src/dashboard/).
+   */
+  platformPages?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Called once per routed request when it ends (request log, dashboard, metrics: src/observe/). */
+  onRequest?: RequestObserver;
+  /** Answers an unknown host instead of the plain-text 404 (the HTML page for browsers); false declines. */
+  unknownHost?: (req: IncomingMessage, res: ServerResponse, host: string) => boolean;
   /** Limits on what clients may send; each defaults to its `DEFAULT_LIMITS` value (docs/edge.md). */
   limits?: Partial<EdgeLimits>;
   /**
@@ -207,6 +220,10 @@ export class Gateway {
   }
 
   private platformPage(req: IncomingMessage, res: ServerResponse): void {
+    if (this.options.platformPages !== undefined) {
+      this.options.platformPages(req, res);
+      return;
+    }
     req.resume();
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/status" && this.options.status !== undefined) {
@@ -252,11 +269,14 @@ export class Gateway {
       this.platformPage(req, res);
       return;
     }
+    const trace = new Trace(req, res, this.options.onRequest);
     let endpoint: GatewayEndpoint;
     try {
       endpoint = this.route(req);
     } catch (err) {
-      sendError(res, err);
+      // route() answers 404 only for a host it does not know.
+      const host = normalizeHost(req.headers.host);
+      if (!(err instanceof PlatformError && err.status === 404 && host !== undefined && this.options.unknownHost?.(req, res, host) === true)) sendError(res, err);
       req.resume();
       return;
     }
@@ -266,7 +286,7 @@ export class Gateway {
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
     try {
-      await this.proxy(req, res, endpoint, timeout.signal);
+      await this.proxy(req, res, endpoint, timeout.signal, trace);
     } finally {
       clearTimeout(timer);
       res.off("close", abortOnClose);
@@ -277,7 +297,7 @@ export class Gateway {
    * Takes a container slot and streams the exchange. A request that provably never reached its
    * container (the socket refused or vanished while connecting) is tried on another one.
    */
-  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, trace: Trace): Promise<void> {
     let endpoint = first;
     const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
     for (let attempt = 0; ; attempt++) {
@@ -309,12 +329,15 @@ export class Gateway {
         endpoint.pool.release(member);
         return;
       }
+      trace.app = endpoint.app ?? null;
+      trace.function = endpoint.pool.name;
+      trace.container = member.handle.id;
       const body = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes) : null;
       try {
         const answer = await member.client.request({
           path: req.url ?? "/",
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-          headers: requestHeaders(req, endpoint),
+          headers: trace.headers(requestHeaders(req, endpoint)),
           body,
           signal,
           headersTimeout: 0,

@@ -3,7 +3,7 @@
  * bundling) emit legacy decorator calls; Wharf's class endpoints use standard decorators, so
  * `wharf serve` refuses the app with one line naming the setting, and exits 1.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,6 +19,8 @@ export class Api {
 
 describe("a class app built with experimentalDecorators", () => {
   const dir = mkdtempSync(join(tmpdir(), "wharf-legacy-"));
+  // Readable by the sandboxed containers' own uid (docs/isolation.md).
+  chmodSync(dir, 0o755);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("is refused by wharf serve with a message naming the setting", async () => {

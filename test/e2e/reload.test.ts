@@ -57,7 +57,8 @@ describe("reload on save", () => {
     const other = `export const other = app.function()(wharf.fastapiEndpoint()(function other() { return { other: true }; }));`;
     await save(version(2, other), /web function other =>/);
     await new Promise((r) => setTimeout(r, 1500)); // the old version's containers stop meanwhile
-    const printed = served.lines.slice(before).filter((l) => !l.startsWith("[")); // not the containers' own output
+    // Not the containers' own output ([fn] …), nor the request log (a time first).
+    const printed = served.lines.slice(before).filter((l) => !l.startsWith("[") && !/^\d\d:\d\d:\d\d\.\d{3} /.test(l));
     expect(printed).toEqual([
       "↻ app.ts changed, reloading…",
       `✓ web function other => http://reload-other-dev.localhost:${served.port}`,

@@ -5,7 +5,7 @@
  * `--prefer-offline` answers from npm's cache when it can; a fresh machine fetches once.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -39,6 +39,9 @@ export async function packList(): Promise<string[]> {
 /** A temp project with Wharf installed from its tarball. `dir` may be given (e.g. after `wharf init`). */
 export async function packedProject(dir = mkdtempSync(join(tmpdir(), "wharf-user-"))): Promise<PackedProject> {
   const store = mkdtempSync(join(tmpdir(), "wharf-pack-"));
+  // A user's project is readable by others (mkdtemp makes it 0700): sandboxed containers run as a
+  // uid of their own and must read the installed runtime and the project (docs/isolation.md).
+  chmodSync(dir, 0o755);
   const tarball = await pack(store);
   if (!existsSync(join(dir, "package.json"))) {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }, null, 2));

@@ -4,7 +4,7 @@
  * refuses to overwrite any file, naming it.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +16,9 @@ const run = promisify(execFile);
 
 describe("wharf init", () => {
   const parent = mkdtempSync(join(tmpdir(), "wharf-init-"));
+  // Where a user's project lives, other users may traverse: sandboxed containers run under uids
+  // of their own and must reach the installed agent (mkdtemp makes 0700 directories).
+  chmodSync(parent, 0o755);
   const dir = join(parent, "My_Shop");
   let project: PackedProject | undefined;
   let created: { code: number | null; output: string };
