@@ -14,6 +14,13 @@ export interface Member {
   /** When the container last became idle (ms since epoch). */
   idleSince: number;
   draining: boolean;
+  /**
+   * The container's socket refused a connection (nothing listens: it died, its exit not yet
+   * seen): never picked again. The scaler still removes it, counts the crash and replaces it.
+   */
+  gone: boolean;
+  /** Requests that failed in it because it went away (502s), for the crash report. */
+  lost: number;
 }
 
 /** The queue is at its limit: answer 503 with Retry-After. */
@@ -39,6 +46,7 @@ export class Pool {
   readonly members: Member[] = [];
   readonly totals: PoolTotals = { requests: 0, rejected: 0 };
   private readonly queue: Waiter[] = [];
+  private readonly settling = new WeakMap<Member, (() => void)[]>();
   private unavailable: UnavailableError | undefined;
   /** Requests were refused while unavailable: the scaler must still try again once it may. */
   private refusedDemand = false;
@@ -79,6 +87,8 @@ export class Pool {
       inFlight: 0,
       idleSince: Date.now(),
       draining: false,
+      gone: false,
+      lost: 0,
     };
     this.members.push(member);
     this.unavailable = undefined;
@@ -138,8 +148,32 @@ export class Pool {
 
   release(member: Member): void {
     member.inFlight--;
-    if (member.inFlight === 0) member.idleSince = Date.now();
+    if (member.inFlight === 0) {
+      member.idleSince = Date.now();
+      for (const resolve of this.settling.get(member)?.splice(0) ?? []) resolve();
+    }
     this.drainQueue();
+  }
+
+  /** Resolves once no request holds `member` (each failed, went elsewhere or finished), or after `maxMs`. */
+  settled(member: Member, maxMs: number): Promise<void> {
+    if (member.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.settling.get(member) ?? [];
+      this.settling.set(member, waiters);
+      const timer = setTimeout(resolve, maxMs);
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The member's container refused a connection: it is dead, whatever its exit says later. */
+  markGone(member: Member): void {
+    member.gone = true;
+    // Work it would have taken may need another container now.
+    if (this.queue.length > 0 || this.members.every((m) => m.gone || m.draining)) this.onPressure();
   }
 
   /** Fails every queued request, and new ones while no container runs, with `err`. */
@@ -162,7 +196,7 @@ export class Pool {
   private pick(): Member | undefined {
     let best: Member | undefined;
     for (const m of this.members) {
-      if (m.draining || m.inFlight >= this.maxInputs) continue;
+      if (m.draining || m.gone || m.inFlight >= this.maxInputs) continue;
       if (best === undefined || m.inFlight < best.inFlight) best = m;
     }
     return best;

@@ -200,7 +200,12 @@ export class Scaler {
       this.deps.onExit?.(handle.id, "crash");
       void member.client.destroy();
       const why = handle.exitReason?.() ?? (signal ?? `exit code ${code}`);
-      this.deps.onEvent(`container ${handle.id} of ${this.name} stopped (crash: ${why}); ${member.inFlight} in-flight request(s) failed`);
+      // The requests that were in it and failed (502): `lost`, counted by the gateway, whether it
+      // saw the socket close before or after the exit; retried ones are not among them.
+      // Counted once every request it held has failed or gone to another container.
+      void this.pool.settled(member, 5000).then(() => {
+        this.deps.onEvent(`container ${handle.id} of ${this.name} stopped (crash: ${why}); ${member.lost + member.inFlight} in-flight request(s) failed`);
+      });
       if (healthy) this.failures = 0;
       this.recordFailure(`crashed (${why})`, true);
     });

@@ -38,9 +38,5 @@ export function checkProxyAuth(headers: IncomingHttpHeaders, verify: (credential
   return verify(credentials) ? "ok" : "invalid";
 }
 
-/** Headers that must not reach the container of a protected endpoint. */
-export function isCredentialHeader(name: string, value: string): boolean {
-  const lower = name.toLowerCase();
-  if (lower === "modal-key" || lower === "modal-secret") return true;
-  return lower === "authorization" && /^Bearer\s+wk-/i.test(value);
-}
+// One rule for every path: src/shared/forwarding.ts.
+export { isCredentialHeader } from "../shared/forwarding.ts";

@@ -8,17 +8,18 @@ import type { Server as NetServer, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import { pipeline } from "node:stream/promises";
-import { request as undiciRequest, type Dispatcher } from "undici";
+import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { RetiredError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
 import { AUTH_MESSAGES, checkProxyAuth, type Credentials } from "./auth.ts";
+import { ConnectionCap } from "./connection-cap.ts";
 import { HandoffFront, handoffTarget, type FirstHead } from "./handoff.ts";
 import { isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
-import { BodyLimit, DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "../shared/limits.ts";
-import { admitRequest, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
+import { BodyLimit, BUFFERED_BODY_BYTES, DEFAULT_LIMITS, formatBytes, readWhole, type EdgeLimits } from "../shared/limits.ts";
+import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
 import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
-import { neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
+import { connectionLost, containerGone, neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 import type { RequestObserver } from "../observe/request-record.ts";
 import { Trace } from "../observe/trace.ts";
@@ -73,6 +74,8 @@ const ACME_CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/
  */
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1024 * 1024;
+/** Tries of a request that provably never reached a container (each on another one). */
+const MAX_ATTEMPTS = 5;
 
 export class Gateway {
   readonly server: Server;
@@ -94,12 +97,18 @@ export class Gateway {
   /** Connections answering a refusal, with the function that ends it (and then the connection). */
   private readonly refusing = new WeakMap<Duplex, () => void>();
 
+  /** Open client connections, capped (docs/edge.md, "Connections"). */
+  readonly connections: ConnectionCap;
+
   constructor(private readonly options: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.connections = new ConnectionCap(this.limits);
     this.server = this.attach(createServer(this.serverOptions()));
     if (options.handoff === true) {
       this.front = new HandoffFront(this.server, this.limits, (socket, head, bytes) => this.handOff(socket, head, bytes));
     }
+    // Counted where they arrive: the front sees every connection first in --handoff mode.
+    (this.front?.listener ?? this.server).on("connection", (socket: Socket) => this.connections.admit(socket));
   }
 
   /** Hands the connection to a container when `handoffTarget` allows it; it holds the slot until it closes. */
@@ -111,6 +120,7 @@ export class Gateway {
     const { endpoint, member, host } = target;
     const handoff = { head: bytes, host, name: endpoint.name, method: endpoint.method, timeoutMs: endpoint.timeoutMs, limits: this.limits };
     void target.adopt(socket, handoff).then(() => endpoint.pool.release(member));
+    this.connections.forget(socket); // the container's now
     return true;
   }
 
@@ -130,11 +140,24 @@ export class Gateway {
 
   /** Hands a listener's requests, upgrades and parser errors to this gateway. */
   private attach<S extends Server>(server: S): S {
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, false));
+    liftHeaderCount(server);
+    const busy = (req: IncomingMessage, res: ServerResponse): void => {
+      res.once("close", this.connections.busy(req.socket));
+    };
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      busy(req, res);
+      void this.handle(req, res, false);
+    });
     // Answered here rather than by Node, so a refused request is refused before its body is sent.
-    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      busy(req, res);
+      void this.handle(req, res, true);
+    });
     const upgrades: UpgradeContext = { route: (req) => this.route(req), limits: this.limits, broken: this.broken, upgraded: this.upgraded };
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(upgrades, req, socket, head));
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.connections.busy(socket); // for as long as it is open
+      void handleUpgrade(upgrades, req, socket, head);
+    });
     server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
       socket.on("error", () => socket.destroy());
       socket.end(rawResponse({ status: 405, message: "wharf: CONNECT is not supported (this is not a forward proxy)" }));
@@ -191,6 +214,7 @@ export class Gateway {
    */
   listenTls(port: number, host: string, tls: TlsOptions): Promise<number> {
     const server = this.attach(createTlsServer({ ...this.serverOptions(), handshakeTimeout: this.limits.headersTimeoutMs, ...tls }));
+    server.on("secureConnection", (socket: Socket) => this.connections.admit(socket));
     this.extra.push(server);
     return listenOn(server, port, host);
   }
@@ -281,12 +305,14 @@ export class Gateway {
       return;
     }
     if (expectsContinue) res.writeContinue();
+    const buffered = await this.smallBody(req, res);
+    if (buffered === "refused") return;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
     try {
-      await this.proxy(req, res, endpoint, timeout.signal, trace);
+      await this.proxy(req, res, endpoint, timeout.signal, trace, buffered);
     } finally {
       clearTimeout(timer);
       res.off("close", abortOnClose);
@@ -294,12 +320,29 @@ export class Gateway {
   }
 
   /**
+   * A body of at most `BUFFERED_BODY_BYTES` (by Content-Length), read whole before the request
+   * takes an input slot: a client sending it slowly holds no container. Undefined for no body
+   * or a larger one (streamed); `"refused"` once answered (408) or the client is gone.
+   */
+  private async smallBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined | "refused"> {
+    const declared = req.headers["content-length"];
+    const length = declared === undefined ? 0 : Number(declared);
+    if (length === 0 || length > BUFFERED_BODY_BYTES) return undefined;
+    const body = await readWhole(req, length, this.limits.bodyTimeoutMs);
+    if (body === "timeout") {
+      this.refuse(req, res, bodyTimeout(this.limits));
+      return "refused";
+    }
+    return body === "gone" || this.broken.has(req.socket) ? "refused" : body;
+  }
+
+  /**
    * Takes a container slot and streams the exchange. A request that provably never reached its
    * container (the socket refused or vanished while connecting) is tried on another one.
    */
-  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, trace: Trace): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, trace: Trace, buffered: Buffer | undefined): Promise<void> {
     let endpoint = first;
-    const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
+    const hasBody = buffered === undefined && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
     for (let attempt = 0; ; attempt++) {
       let member: Member;
       try {
@@ -332,7 +375,8 @@ export class Gateway {
       trace.app = endpoint.app ?? null;
       trace.function = endpoint.pool.name;
       trace.container = member.handle.id;
-      const body = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes) : null;
+      const streamed = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes, this.limits.bodyTimeoutMs) : null;
+      const body = buffered ?? streamed;
       try {
         const answer = await member.client.request({
           path: req.url ?? "/",
@@ -347,14 +391,25 @@ export class Gateway {
         await pipeline(answer.body, res);
         return;
       } catch (err) {
-        if (body?.exceeded === true) {
+        if (streamed?.timedOut === true) {
+          this.broken.add(req.socket);
+          if (res.headersSent) res.destroy();
+          else this.refuse(req, res, bodyTimeout(this.limits));
+          return;
+        }
+        if (streamed?.exceeded === true) {
           // The container got at most the limit; it is told the request was cut off (reset).
           this.broken.add(req.socket);
           if (res.headersSent) res.destroy();
           else this.refuse(req, res, { status: 413, message: `wharf: request body is over the limit of ${formatBytes(this.limits.maxBodyBytes)}` });
           return;
         }
-        if (attempt < 2 && neverReached(err) && !signal.aborted && !req.readableDidRead) continue;
+        if (containerGone(err)) endpoint.pool.markGone(member);
+        // A buffered body can be sent again; a streamed one only if none of it was read yet. The
+        // next attempt takes another container, or waits for a replacement (a gone one is never picked).
+        const resend = buffered !== undefined || !req.readableDidRead;
+        if (attempt < MAX_ATTEMPTS - 1 && neverReached(err, !hasBody && buffered === undefined) && !signal.aborted && resend) continue;
+        if (!signal.aborted && connectionLost(err)) member.lost++;
         if (!res.headersSent) {
           const reason = signal.reason as unknown;
           sendError(res, reason instanceof PlatformError ? reason : new PlatformError(502, `wharf: the container of ${endpoint.name} failed while handling the request`));
@@ -370,17 +425,31 @@ export class Gateway {
 }
 
 /**
+ * Node hides header lines past `maxHeadersCount` (2000) from `req.headers` and `req.rawHeaders`
+ * while its parser still frames the request by them: a `Transfer-Encoding` or `Upgrade` behind
+ * 2000 fillers would pass every check unseen. Lifted, every line is visible to `admitRequest`,
+ * which refuses more than `maxHeaderCount` (the head stays bounded by `maxHeaderBytes`).
+ */
+export function liftHeaderCount(server: Server): void {
+  server.maxHeadersCount = 0;
+}
+
+/**
  * undici compiles its HTTP parser (llhttp, WebAssembly) on its first connection, ~20–30 ms that
  * would otherwise land on the first request the gateway forwards, typically a cold start. One
  * request to ourselves (an unknown host: a 404, no container involved) pays it up front.
  */
 async function warmUp(host: string, port: number): Promise<void> {
   const target = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  // Its own dispatcher, closed after: no kept-alive connection of ours counts against the caps.
+  const dispatcher = new Agent();
   try {
-    const answer = await undiciRequest(`http://${target}:${port}/`, { headers: { host: "warm-up.invalid" } });
+    const answer = await undiciRequest(`http://${target}:${port}/`, { headers: { host: "warm-up.invalid" }, dispatcher });
     await answer.body.dump();
   } catch {
     // a failed warm-up costs only the speed it was meant to win
+  } finally {
+    await dispatcher.close();
   }
 }
 

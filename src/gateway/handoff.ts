@@ -9,7 +9,7 @@ import { createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Member, Pool } from "../autoscaler/pool.ts";
 import type { ContainerHandle } from "../backends/backend.ts";
 import type { EdgeLimits } from "../shared/limits.ts";
-import { admitRequest, parserRefusal, rawResponse, type RequestHead } from "../shared/refusals.ts";
+import { admitRequest, parserRefusal, rawResponse, type AdmitLimits, type RequestHead } from "../shared/refusals.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
 
 /** A first request head as read by the front: only what choosing a path needs. */
@@ -24,6 +24,7 @@ const REQUEST_LINE = /^([A-Z]+) (\/[!-~]*) HTTP\/(1\.[01])$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, space and tab; no control characters (Node's strict parser refuses those too).
 const FIELD_VALUE = /^[\t -~]*$/;
+const BARE_LF = /(?<!\r)\n/;
 
 /**
  * Reads a head (the bytes before the first CRLFCRLF, excluded). Undefined on anything unusual
@@ -88,7 +89,7 @@ export interface HandoffTarget<E> {
 export function handoffTarget<E extends Routable & { requiresProxyAuth: boolean; pool: Pool }>(
   head: FirstHead,
   table: RouteTable<E>,
-  limits: Pick<EdgeLimits, "maxBodyBytes">,
+  limits: AdmitLimits,
   acmePath: RegExp | undefined,
 ): HandoffTarget<E> | undefined {
   if (!bodylessPlainRequest(head)) return undefined;
@@ -164,7 +165,9 @@ export function frontConnection(socket: Socket, options: FrontOptions): void {
     const bytes = chunks.length === 1 ? chunk : Buffer.concat(chunks);
     const end = bytes.indexOf("\r\n\r\n", Math.max(0, size - chunk.length - 3));
     if (end === -1) {
-      if (size > options.maxHeaderBytes) {
+      // A bare LF (a head that may never contain CRLFCRLF) or too many bytes: the normal path's
+      // parser answers it now, rather than the headers timeout later.
+      if (size > options.maxHeaderBytes || BARE_LF.test(bytes.toString("latin1"))) {
         cleanup();
         give(bytes);
       }

@@ -1,10 +1,11 @@
 /**
- * What crosses the gateway in headers: hop-by-hop ones dropped both ways, credentials of a
- * protected endpoint dropped, `X-Forwarded-*` set from the real connection.
+ * What crosses the gateway in headers: hop-by-hop ones (and those `Connection` names) dropped
+ * both ways, the client's credentials and `x-wharf-*` dropped (src/shared/forwarding.ts),
+ * `X-Forwarded-*` set from the real connection.
  */
 import type { IncomingMessage } from "node:http";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
-import { isCredentialHeader } from "./auth.ts";
+import { connectionNamed, isPlatformHeader } from "../shared/forwarding.ts";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself: never forwarded. */
 export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host"]);
@@ -12,13 +13,13 @@ export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection
 /** The headers sent to the container: the client's, minus hop-by-hop and credentials, plus forwarding. */
 export function requestHeaders(req: IncomingMessage, endpoint: { method: string | null }): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
+  const named = connectionNamed(req.rawHeaders);
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] ?? "").toLowerCase();
     const value = req.rawHeaders[i + 1] ?? "";
-    if (HOP_BY_HOP.has(name) || name === ENDPOINT_HEADER || name.startsWith("x-forwarded-")) continue;
-    // Proxy-auth credentials are the platform's, never an app's: stripped for every endpoint, so
-    // an unprotected app cannot collect and replay callers' tokens.
-    if (isCredentialHeader(name, value)) continue;
+    if (HOP_BY_HOP.has(name) || isPlatformHeader(name, value)) continue;
+    // The body's length is the gateway's framing, whatever the client lists in `Connection`.
+    if (named.has(name) && name !== "content-length") continue;
     const prior = headers[name];
     headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
   }
@@ -44,8 +45,10 @@ export function isPreflight(req: IncomingMessage): boolean {
 
 export function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
+  const connection = headers["connection"];
+  const named = connectionNamed(connection === undefined ? [] : ["connection", Array.isArray(connection) ? connection.join(",") : connection]);
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !(named.has(name) && name !== "content-length")) out[name] = value;
   }
   return out;
 }

@@ -11,8 +11,28 @@ export class PlatformError extends Error {
   }
 }
 
-/** Errors raised before a single byte reached the container. */
-export function neverReached(err: unknown): boolean {
+/**
+ * Errors that prove the container never had the request, so it can go to another one: nothing
+ * listened (refused, no socket), or undici's pool for it was destroyed before sending it (its
+ * exit was seen meanwhile). For a request without a body also a write that failed (EPIPE) or a
+ * connection reset with bytes unread (ECONNRESET: the container died before reading the whole
+ * head, so it never ran the request; a container that did read it closes cleanly, "other side
+ * closed"). With a body, part of it may have been read: those stay 502s.
+ */
+export function neverReached(err: unknown, bodyless: boolean): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "UND_ERR_DESTROYED" || code === "UND_ERR_CLOSED") return true;
+  return bodyless && (code === "EPIPE" || code === "ECONNRESET");
+}
+
+/** The connection to the container broke under a request (its process died, typically). */
+export function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
+}
+
+/** Nothing listens on the container's socket: it is dead, even before its exit is seen. */
+export function containerGone(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === "ECONNREFUSED" || code === "ENOENT";
 }

@@ -8,13 +8,13 @@ import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import { RetiredError, type Member } from "../autoscaler/pool.ts";
 import { ENDPOINT_HEADER } from "../runtime/protocol.ts";
-import { headerLines, relayUpgrade } from "../runtime/web-server.ts";
-import { isCredentialHeader } from "./auth.ts";
+import { isPlatformHeader } from "../shared/forwarding.ts";
 import type { GatewayEndpoint } from "./gateway.ts";
 import { forwardedHeaders } from "./headers.ts";
 import type { EdgeLimits } from "../shared/limits.ts";
 import { PlatformError, poolError } from "./platform-errors.ts";
 import { admitRequest, rawResponse } from "../shared/refusals.ts";
+import { headerPairs, relayUpgrade } from "../shared/upgrade-relay.ts";
 
 export interface UpgradeContext {
   route(req: IncomingMessage): GatewayEndpoint;
@@ -87,9 +87,8 @@ export async function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, s
     ctx.upgraded.delete(socket);
     pool.release(slot);
   });
-  const drop = (name: string, value: string): boolean =>
-    name.toLowerCase().startsWith("x-forwarded-") || name.toLowerCase() === ENDPOINT_HEADER || isCredentialHeader(name, value);
-  const extra = Object.entries(forwardedHeaders(req)).map(([k, v]) => `${k}: ${v}`);
-  if (endpoint.method !== null) extra.push(`${ENDPOINT_HEADER}: ${endpoint.method}`);
-  relayUpgrade(req, socket, head, connect(slot.handle.socket), [...headerLines(req, drop), ...extra]);
+  const drop = (name: string, value: string): boolean => isPlatformHeader(name, value);
+  const extra = Object.entries(forwardedHeaders(req)).flat();
+  if (endpoint.method !== null) extra.push(ENDPOINT_HEADER, endpoint.method);
+  relayUpgrade(req, socket, head, connect(slot.handle.socket), [...headerPairs(req, drop), ...extra]);
 }

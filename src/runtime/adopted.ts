@@ -10,7 +10,8 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { normalizeHost } from "../shared/host.ts";
 import { formatBytes, type EdgeLimits } from "../shared/limits.ts";
-import { admitRequest, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
+import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
+import { connectionNamed, dropConnectionNamed, isPlatformHeader } from "../shared/forwarding.ts";
 import { ENDPOINT_HEADER, type AdoptMessage } from "./protocol.ts";
 
 /** An idle handed-over connection is closed after this long (its input slot frees up). */
@@ -99,6 +100,8 @@ export class AdoptedConnections {
       maxHeaderSize: limits.maxHeaderBytes,
       requireHostHeader: false,
     });
+    // Every header line visible to the checks, as at the gateway (liftHeaderCount there).
+    server.maxHeadersCount = 0;
     server.on("request", (req: IncomingMessage, res: ServerResponse) => this.request(req, res, false));
     server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.request(req, res, true));
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -160,8 +163,14 @@ export class AdoptedConnections {
       return;
     }
     forward(req, conn);
-    const limit = conn.message.limits.maxBodyBytes;
-    if (req.headers["transfer-encoding"] !== undefined) limitBody(req, limit, () => this.cutOff(conn, req, { status: 413, message: `wharf: request body is over the limit of ${formatBytes(limit)}` }));
+    dropConnectionNamed(res);
+    const { maxBodyBytes: limit, bodyTimeoutMs } = conn.message.limits;
+    const declared = req.headers["content-length"];
+    if (!req.complete && (req.headers["transfer-encoding"] !== undefined || (declared !== undefined && Number(declared) > 0))) {
+      watchBody(req, limit, bodyTimeoutMs,
+        () => this.cutOff(conn, req, { status: 413, message: `wharf: request body is over the limit of ${formatBytes(limit)}` }),
+        () => this.cutOff(conn, req, bodyTimeout(conn.message.limits)));
+    }
     const timer = setTimeout(() => {
       const seconds = conn.message.timeoutMs / 1000;
       this.cutOff(conn, req, { status: 504, message: `wharf: ${conn.message.name} did not answer within its timeout of ${seconds}s` });
@@ -211,9 +220,9 @@ export class AdoptedConnections {
 }
 
 /**
- * The headers the gateway would have sent: no client-sent `X-Forwarded-*` (but a prior
- * `X-Forwarded-For` is extended) or `x-wharf-endpoint`; forwarding from the real socket; the
- * endpoint's method name.
+ * The headers the gateway would have sent (src/shared/forwarding.ts): no client-sent credentials,
+ * `x-wharf-*` or `X-Forwarded-*` (but a prior `X-Forwarded-For` is extended), nor the headers its
+ * `Connection` names; forwarding from the real socket; the endpoint's method name.
  */
 function forward(req: IncomingMessage, conn: Adopted): void {
   const prior = req.headers["x-forwarded-for"];
@@ -224,14 +233,19 @@ function forward(req: IncomingMessage, conn: Adopted): void {
     "x-forwarded-host": req.headers.host ?? "",
   };
   if (conn.message.method !== null) set[ENDPOINT_HEADER] = conn.message.method;
+  // Connection-named headers go, except the ones this container's own parser frames and routes by.
+  const named = connectionNamed(req.rawHeaders);
+  for (const kept of ["content-length", "transfer-encoding", "host", "upgrade", "connection"]) named.delete(kept);
+  const dropped = (name: string, value: string): boolean => isPlatformHeader(name, value) || named.has(name);
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] ?? "").toLowerCase();
-    if (name.startsWith("x-forwarded-") || name === ENDPOINT_HEADER) continue;
+    if (dropped(name, req.rawHeaders[i + 1] ?? "")) continue;
     raw.push(req.rawHeaders[i] ?? "", req.rawHeaders[i + 1] ?? "");
   }
-  for (const name of Object.keys(req.headers)) {
-    if (name.startsWith("x-forwarded-") || name === ENDPOINT_HEADER) delete req.headers[name];
+  for (const [name, value] of Object.entries(req.headers)) {
+    const values = Array.isArray(value) ? value : [value ?? ""];
+    if (values.some((v) => dropped(name, v))) delete req.headers[name];
   }
   for (const [name, value] of Object.entries(set)) {
     raw.push(name, value);
@@ -240,14 +254,27 @@ function forward(req: IncomingMessage, conn: Adopted): void {
   req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
 }
 
-/** Counts a chunked body as the parser delivers it; past `max` bytes, `over()` and nothing more. */
-function limitBody(req: IncomingMessage, max: number, over: () => void): void {
+/**
+ * Watches a body as the parser delivers it: past `max` bytes (a chunked one; a Content-Length was
+ * checked on admission), `over()` and nothing more; no bytes for `idleMs`, `stalled()`.
+ */
+function watchBody(req: IncomingMessage, max: number, idleMs: number, over: () => void, stalled: () => void): void {
   let seen = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(idle);
+    if (idleMs > 0) idle = setTimeout(stalled, idleMs);
+  };
+  arm();
+  req.once("close", () => clearTimeout(idle));
   const push = req.push.bind(req);
   req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk !== null && (Buffer.isBuffer(chunk) || typeof chunk === "string")) {
+    if (chunk === null) clearTimeout(idle);
+    else if (Buffer.isBuffer(chunk) || typeof chunk === "string") {
+      arm();
       seen += chunk.length;
       if (seen > max) {
+        clearTimeout(idle);
         over();
         return false;
       }

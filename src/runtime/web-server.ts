@@ -3,10 +3,12 @@
  * upgrades to it over loopback (inside the container's network namespace when it has one).
  */
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../sdk/errors.ts";
+import { connectionNamed } from "../shared/forwarding.ts";
+import { relayUpgrade } from "../shared/upgrade-relay.ts";
 
 export async function waitForPort(name: string, port: number, timeoutSeconds: number): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
@@ -29,10 +31,22 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The request's headers for the pooled connection to the app: its hop-by-hop ones are the
+ * client's connection's (a client's `Connection: close` must not close a pooled one).
+ */
+function nextHop(req: IncomingMessage): Record<string, string | string[] | undefined> {
+  const headers = { ...req.headers };
+  for (const name of connectionNamed(req.rawHeaders)) if (name !== "content-length" && name !== "transfer-encoding") delete headers[name];
+  delete headers["connection"];
+  delete headers["keep-alive"];
+  return headers;
+}
+
 export function relayTo(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const upstream = httpRequest({ host: "127.0.0.1", port, agent, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    const upstream = httpRequest({ host: "127.0.0.1", port, agent, method: req.method, path: req.url, headers: nextHop(req) }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
       answer.pipe(res);
     });
@@ -48,30 +62,4 @@ export function relayTo(port: number) {
     relayUpgrade(req, socket, head, connect({ port, host: "127.0.0.1" }));
   };
   return { listener, upgrade, close: () => agent.destroy() };
-}
-
-/** The request's header lines as received, minus those `drop` names (lowercase). */
-export function headerLines(req: IncomingMessage, drop: (name: string, value: string) => boolean = () => false): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] ?? "";
-    const value = req.rawHeaders[i + 1] ?? "";
-    if (!drop(name, value)) lines.push(`${name}: ${value}`);
-  }
-  return lines;
-}
-
-/** Writes the request head to `upstream` and pipes both ways: the WebSocket handshake and frames pass through. */
-export function relayUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, upstream: Socket, headers: string[] = headerLines(req)): void {
-  const lines = [`${req.method ?? "GET"} ${req.url ?? "/"} HTTP/1.1`, ...headers];
-  upstream.once("connect", () => {
-    upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(socket).pipe(upstream);
-  });
-  const fail = (): void => { socket.destroy(); upstream.destroy(); };
-  upstream.once("error", fail);
-  socket.once("error", fail);
-  socket.once("close", () => upstream.destroy());
-  upstream.once("close", () => socket.destroy());
 }

@@ -6,7 +6,7 @@
  * Host, a request target that is not a path, and a declared body over the limit.
  */
 import { STATUS_CODES } from "node:http";
-import { formatBytes, type EdgeLimits } from "./limits.ts";
+import { DEFAULT_LIMITS, formatBytes, type EdgeLimits } from "./limits.ts";
 import { normalizeHost } from "./host.ts";
 
 export interface Refusal {
@@ -18,6 +18,7 @@ export interface Refusal {
 /** The parts of a parsed request head the checks read (an `IncomingMessage` has them all). */
 export interface RequestHead {
   httpVersion: string;
+  method?: string | undefined;
   url?: string | undefined;
   rawHeaders: readonly string[];
 }
@@ -84,18 +85,31 @@ function originForm(head: RequestHead): { path: string } | { refusal: Refusal } 
   return { refusal: bad(`request target ${JSON.stringify(target)} is not a path (send one like /)`) };
 }
 
+/** The limits `admitRequest` applies; `maxHeaderCount` defaults to `DEFAULT_LIMITS`'. */
+export type AdmitLimits = Pick<EdgeLimits, "maxBodyBytes"> & Partial<Pick<EdgeLimits, "maxHeaderCount">>;
+
 /**
  * Admits a request head, with the path to forward, or says why the gateway refuses it before
- * routing: ambiguous or unsupported body framing and a bad Host or target (400), then a declared
- * body over the limit (413).
+ * routing: an HTTP version other than 1.0 and 1.1 (505), more header lines than the gateway
+ * inspects (431), ambiguous or unsupported body framing and a bad Host or target (400), `TRACE`
+ * (405), then a declared body over the limit (413).
  */
-export function admitRequest(head: RequestHead, limits: Pick<EdgeLimits, "maxBodyBytes">): { path: string } | { refusal: Refusal } {
+export function admitRequest(head: RequestHead, limits: AdmitLimits): { path: string } | { refusal: Refusal } {
+  if (head.httpVersion !== "1.1" && head.httpVersion !== "1.0") {
+    return { refusal: { status: 505, message: `wharf: HTTP/${head.httpVersion} is not supported (send HTTP/1.1)` } };
+  }
+  const maxCount = limits.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
+  const count = head.rawHeaders.length / 2;
+  if (count > maxCount) return { refusal: { status: 431, message: `wharf: ${count} header lines are over the limit of ${maxCount}` } };
   const framing = framingRefusal(head, limits.maxBodyBytes);
   if (framing?.status === 400) return { refusal: framing };
   const host = hostRefusal(head);
   if (host !== undefined) return { refusal: host };
   const target = originForm(head);
-  if ("refusal" in target || framing === undefined) return target;
+  if ("refusal" in target) return target;
+  // TRACE echoes the request back, credentials included (cross-site tracing); nginx refuses it too.
+  if (head.method?.toUpperCase() === "TRACE") return { refusal: { status: 405, message: "wharf: TRACE is not supported" } };
+  if (framing === undefined) return target;
   return { refusal: framing };
 }
 
@@ -117,8 +131,13 @@ const PARSER_ERRORS: Record<string, string> = {
 };
 
 /** The answer to a parser-level error (Node's `clientError`), by its code. */
-export function parserRefusal(err: { code?: unknown; reason?: unknown }, limits: EdgeLimits): Refusal {
+export function parserRefusal(err: { code?: unknown; reason?: unknown; rawPacket?: unknown }, limits: EdgeLimits): Refusal {
   const code = typeof err.code === "string" ? err.code : "";
+  if (code === "HPE_INVALID_VERSION" && Buffer.isBuffer(err.rawPacket)) {
+    // A well-formed request line naming another version (HTTP/1.2, HTTP/3.0): not a framing error.
+    const version = /^[A-Z]+ [^ \r\n]+ HTTP\/(\d\.\d)\r\n/.exec(err.rawPacket.subarray(0, 8192).toString("latin1"))?.[1];
+    if (version !== undefined) return { status: 505, message: `wharf: HTTP/${version} is not supported (send HTTP/1.1)` };
+  }
   if (code === "HPE_HEADER_OVERFLOW") return { status: 431, message: `wharf: request headers are over the limit of ${formatBytes(limits.maxHeaderBytes)}` };
   if (code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") return { status: 413, message: "wharf: chunk extensions are too large" };
   if (code === "ERR_HTTP_REQUEST_TIMEOUT") return { status: 408, message: `wharf: request headers not received within ${limits.headersTimeoutMs / 1000}s` };
@@ -138,4 +157,9 @@ export function rawResponse(refusal: Refusal, headers: Record<string, string> = 
     "connection: close",
   ];
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
+}
+
+/** A client stopped sending its body for longer than `bodyTimeoutMs` (nginx: client_body_timeout). */
+export function bodyTimeout(limits: Pick<EdgeLimits, "bodyTimeoutMs">): Refusal {
+  return { status: 408, message: `wharf: request body stalled: no bytes for ${limits.bodyTimeoutMs / 1000}s` };
 }
