@@ -27,6 +27,8 @@ export interface Member {
 export class QueueFullError extends Error {}
 /** The function cannot get a container (it keeps crashing): answer 503. */
 export class UnavailableError extends Error {}
+/** The function's first containers could not start (`wharf serve` keeps the rest serving): 503 with the reason. */
+export class StartFailedError extends UnavailableError {}
 /** This pool's version was replaced while the request waited: route it again. */
 export class RetiredError extends Error {}
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerHandle } from "../backends/backend.ts";
 import type { ResolvedOptions } from "../runtime/manifest.ts";
 import { decide } from "./policy.ts";
-import { Pool, UnavailableError, type Member } from "./pool.ts";
+import { Pool, StartFailedError, UnavailableError, type Member } from "./pool.ts";
 
 export type StartReason = "initial" | "scale up" | "replace crashed";
 export type StopReason = "idle" | "reload" | "shutdown" | "crash";
@@ -42,12 +42,15 @@ export interface ScalerStatus {
   inFlight: number;
   queued: number;
   backingOff: boolean;
-  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number };
+  /** Why the function's first containers could not start (retried with backoff), else null. */
+  startFailure: string | null;
+  /** `startFailures`: attempts to start the first containers that failed (see `startFailure`). */
+  totals: { requests: number; rejected: number; started: number; stopped: number; crashed: number; startFailures: number };
 }
 
 export class Scaler {
   readonly pool: Pool;
-  private readonly counts = { started: 0, stopped: 0, crashed: 0 };
+  private readonly counts = { started: 0, stopped: 0, crashed: 0, startFailures: 0 };
   private starting = 0;
   private draining = 0;
   private failures = 0;
@@ -55,6 +58,8 @@ export class Scaler {
   private stopped = false;
   private readonly timer: NodeJS.Timeout;
   private readonly startedAt = new Map<Member, number>();
+  private startFailure: string | undefined;
+  private retryDelayMs = 1000;
 
   constructor(readonly name: string, private readonly options: ResolvedOptions, private readonly deps: ScalerDeps) {
     this.pool = new Pool(name, options.maxInputs, deps.maxQueue, () => this.evaluate());
@@ -82,9 +87,41 @@ export class Scaler {
     if (failed !== undefined) throw failed.reason;
   }
 
+  /**
+   * The first containers could not start (under `wharf serve`, where one broken function must
+   * not take the others down): requests answer 503 with the reason, and only a retry timer,
+   * backing off from 1 s to 30 s, starts containers until one comes up.
+   */
+  failedToStart(reason: string): void {
+    this.startFailure = reason;
+    this.counts.startFailures++;
+    this.pool.fail(new StartFailedError(startFailureLine(this.name, reason)));
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(MAX_BACKOFF_MS, delay * 2);
+    this.backoffUntil = Date.now() + delay;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.startInitial().then(
+        () => {
+          this.startFailure = undefined;
+          this.retryDelayMs = 1000;
+          this.deps.onEvent(`${this.name} started after failing to start; its endpoints serve again`);
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.failedToStart(startFailureReason(this.name, err));
+        },
+      );
+    }, delay).unref();
+  }
+
   /** Runs the policy once and acts on it. */
   evaluate(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.startFailure !== undefined) return;
     const now = Date.now();
     if (now < this.backoffUntil) return;
     const decision = decide({
@@ -141,6 +178,7 @@ export class Scaler {
       inFlight: this.pool.inFlight,
       queued: this.pool.queued,
       backingOff: Date.now() < this.backoffUntil,
+      startFailure: this.startFailure ?? null,
       totals: { ...this.pool.totals, ...this.counts },
     };
   }
@@ -149,7 +187,10 @@ export class Scaler {
     this.counts.started++;
     const member = this.pool.add(handle);
     this.startedAt.set(member, Date.now());
-    this.deps.onEvent(`container ${handle.id} of ${this.name} started (${reason}); ${this.pool.members.length} running`);
+    // A version's first containers and its stops on reload or shutdown are summed up by whoever
+    // started or stopped the version (one line per function); what the scaler decides alone is
+    // reported here, per container.
+    if (reason !== "initial") this.deps.onEvent(`container ${handle.id} of ${this.name} started (${reason}); ${this.pool.members.length} running`);
     void handle.exited.then(({ code, signal }) => {
       const healthy = Date.now() - (this.startedAt.get(member) ?? 0) >= HEALTHY_AFTER_MS;
       this.startedAt.delete(member);
@@ -191,7 +232,7 @@ export class Scaler {
     this.counts.stopped++;
     this.draining++;
     this.deps.onExit?.(member.handle.id, reason);
-    this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
+    if (reason === "idle" || reason === "crash") this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
     // Drain at the gateway first: the container keeps listening until its last input is done.
     // Connections handed to it count as inputs until they close; it closes them as they fall idle.
     member.handle.drainAdopted?.();
@@ -212,4 +253,16 @@ export class Scaler {
     this.pool.retire();
     await Promise.all([...this.pool.members].map((m) => this.retire(m, reason, graceMs)));
   }
+}
+
+/** The reason a start failed, without the `NAME failed to start: ` the agent may already have put in front. */
+export function startFailureReason(name: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const prefix = `${name} failed to start: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+/** The one line that reports a function whose containers cannot start: printed, in the 503, in deploy's refusal. */
+export function startFailureLine(name: string, reason: string): string {
+  return `${name} failed to start: ${reason}`;
 }

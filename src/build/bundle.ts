@@ -3,10 +3,11 @@
  * inlined, native addons left external, `wharf` resolved to this SDK.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { WharfError } from "../sdk/errors.ts";
+import { cacheBundle } from "./bundle-cache.ts";
 
 export interface Bundle {
   /** Absolute path of the bundle file. */
@@ -51,15 +52,7 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
   if (output === undefined) throw new WharfError("BUILD_FAILED", `${entry}: esbuild produced no output`, { kind: "system" });
   const hash = createHash("sha256").update(output.contents).digest("hex");
   // Beside the project's node_modules, so external packages resolve from the bundle's location.
-  const dir = join(projectRoot(file), "node_modules", ".cache", "wharf");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${hash.slice(0, 16)}.mjs`);
-  if (!existsSync(path)) {
-    // Temp file + rename: another wharf process building the same app never reads it half-written.
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, output.contents);
-    renameSync(temp, path);
-  }
+  const path = cacheBundle(join(projectRoot(file), "node_modules", ".cache", "wharf"), file, hash, output.contents);
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => resolve(dirname(file), p))
     .filter((p) => !p.includes("node_modules") && p !== resolve(sdkPath));

@@ -1,21 +1,32 @@
 /**
  * `wharf app list|stop|logs|history|rollback`: the apps on a running `wharf server`.
  */
-import { parseArgs } from "node:util";
 import { appsAnswer, deployAnswer, historyAnswer, okAnswer } from "../control/admin-schemas.ts";
 import { AdminClient } from "./admin-client.ts";
-import { dataDir, table, time, UsageError } from "./command-kit.ts";
+import { dataDir, endpointLine, table, time, unknownSub, UsageError } from "./command-kit.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
 
 const SUBCOMMANDS = "list, stop, logs, history or rollback";
 
+export const APP = {
+  name: "app",
+  brief: "list, stop, follow logs of, and roll back the apps on the server",
+  usage: ["app list", "app stop NAME", "app logs NAME [-f]", "app history NAME", "app rollback NAME [VERSION]"],
+  summary: "The apps on the running wharf server: list them with their endpoints and custom domains, stop one, read or follow its logs, see its versions, roll back to an earlier one.",
+  flags: {
+    data: { type: "string", value: "DIR", help: "the server's data dir (default $WHARF_DATA, else ~/.wharf)" },
+    json: { type: "boolean", default: false, help: "print list, history and rollback results as JSON" },
+    follow: { type: "boolean", short: "f", default: false, help: "logs: keep printing new lines" },
+  },
+  examples: ["wharf app list", "wharf app logs example -f", "wharf app rollback example 2"],
+} as const satisfies CommandSpec;
+
+const SUBS = ["list", "stop", "logs", "history", "rollback"];
+
 export async function app(args: string[], out: Output): Promise<void> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { data: { type: "string" }, json: { type: "boolean", default: false }, follow: { type: "boolean", short: "f", default: false } },
-  });
+  const { values, positionals } = parseFlags(APP, rest);
   const client = (): AdminClient => AdminClient.fromDataDir(dataDir(values.data));
   const name = (): string => {
     const n = positionals[0];
@@ -30,8 +41,8 @@ export async function app(args: string[], out: Output): Promise<void> {
       const { apps } = await client().call("GET", "/v1/apps", appsAnswer);
       if (values.json) return out.info(JSON.stringify(apps));
       if (apps.length === 0) return out.info("no apps: deploy one with wharf deploy FILE");
-      const rows = apps.map((a) => [a.name, a.version === null ? "-" : `v${a.version}`, a.error === null ? a.state : `${a.state} (${a.error})`, a.endpoints.join(" ") || "-"]);
-      out.info(table(["NAME", "VERSION", "STATE", "ENDPOINTS"], rows));
+      const rows = apps.map((a) => [a.name, a.version === null ? "-" : `v${a.version}`, a.error === null ? a.state : `${a.state} (${a.error})`, a.endpoints.join(" ") || "-", a.customDomains.join(" ") || "-"]);
+      out.info(table(["NAME", "VERSION", "STATE", "ENDPOINTS", "CUSTOM DOMAINS"], rows));
       return;
     }
     case "stop": {
@@ -54,7 +65,7 @@ export async function app(args: string[], out: Output): Promise<void> {
       const result = await client().call("POST", path(n, "rollback"), deployAnswer, body);
       if (values.json) return out.info(JSON.stringify(result));
       out.info(`app ${result.app}: version ${result.version} is live`);
-      for (const e of result.endpoints) out.success(`web function ${e.name} => ${e.url}`);
+      for (const e of result.endpoints) out.success(endpointLine(e));
       return;
     }
     case "logs": {
@@ -77,6 +88,6 @@ export async function app(args: string[], out: Output): Promise<void> {
       return;
     }
     default:
-      throw new UsageError(sub === undefined ? `wharf app needs a subcommand: ${SUBCOMMANDS}` : `unknown app subcommand ${JSON.stringify(sub)}: use ${SUBCOMMANDS}`);
+      throw sub === undefined ? new UsageError(`wharf app needs a subcommand: ${SUBCOMMANDS}`) : unknownSub("app", sub, SUBS, SUBCOMMANDS);
   }
 }

@@ -4,9 +4,15 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { closest } from "./help.ts";
 
-/** Bad usage: main prints it with the usage text and exits 2. */
-export class UsageError extends Error {}
+/** Bad usage: main prints it with the command's usage lines and exits 2. */
+export class UsageError extends Error {
+  /** The command whose usage applies, when known. */
+  constructor(message: string, readonly command?: string) {
+    super(message);
+  }
+}
 
 /** `--data DIR`, else `WHARF_DATA`, else `~/.wharf`. */
 export function dataDir(flag: string | undefined): string {
@@ -38,4 +44,15 @@ export function time(ms: number): string {
   const d = new Date(ms);
   const p = (n: number): string => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The usage error for an unknown subcommand, with the closest known one when there is one. */
+export function unknownSub(command: string, sub: string, known: string[], list: string): UsageError {
+  const near = closest(sub, known);
+  return new UsageError(`unknown ${command} subcommand ${JSON.stringify(sub)}: ${near === undefined ? `use ${list}` : `did you mean ${near}? (${list})`}`, command);
+}
+
+/** `web function hello => http://… (also api.example.com)`: what deploy and rollback print per endpoint. */
+export function endpointLine(e: { name: string; url: string; customDomains: readonly string[] }): string {
+  return `web function ${e.name} => ${e.url}${e.customDomains.length === 0 ? "" : ` (also ${e.customDomains.join(", ")})`}`;
 }

@@ -4,12 +4,12 @@
  * certificate must cover NAME) or obtained from an ACME CA by HTTP-01 (`--acme`).
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { domainAnswer, domainsAnswer, okAnswer } from "../control/admin-schemas.ts";
 import { domainNameProblem, normalizeDomain } from "../control/certificates.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { AdminClient } from "./admin-client.ts";
-import { dataDir, table, time, UsageError } from "./command-kit.ts";
+import { dataDir, table, time, unknownSub, UsageError } from "./command-kit.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
 
 /** Let's Encrypt's production directory: what `--acme` uses without `--acme-directory`. */
@@ -17,21 +17,26 @@ export const DEFAULT_ACME_DIRECTORY = "https://acme-v02.api.letsencrypt.org/dire
 
 const SUBCOMMANDS = "add NAME (--cert FILE --key FILE | --acme [--acme-directory URL] [--acme-email E]), list or remove NAME";
 
+export const DOMAIN = {
+  name: "domain",
+  brief: "add, list and remove custom domains' certificates (PEM or ACME) on the server",
+  usage: ["domain add NAME (--cert FILE --key FILE | --acme [--acme-directory URL] [--acme-email E])", "domain list", "domain remove NAME"],
+  summary: "Certificates for custom domains on the running wharf server (served on its --https-port, chosen by SNI): add one from PEM files or from an ACME CA (HTTP-01, renewed before expiry), list them, remove one.",
+  flags: {
+    cert: { type: "string", value: "FILE", help: "add: the certificate chain (PEM)" },
+    key: { type: "string", value: "FILE", help: "add: its private key (PEM)" },
+    acme: { type: "boolean", default: false, help: "add: obtain the certificate from an ACME CA over HTTP-01" },
+    "acme-directory": { type: "string", value: "URL", help: `add --acme: the CA's directory URL (default ${DEFAULT_ACME_DIRECTORY})` },
+    "acme-email": { type: "string", value: "E", help: "add --acme: the contact address of the ACME account" },
+    data: { type: "string", value: "DIR", help: "the server's data dir (default $WHARF_DATA, else ~/.wharf)" },
+    json: { type: "boolean", default: false, help: "print add and list results as JSON" },
+  },
+  examples: ["wharf domain add api.example.com --acme --acme-email ops@example.com", "wharf domain add api.example.com --cert cert.pem --key key.pem", "wharf domain list"],
+} as const satisfies CommandSpec;
+
 export async function domain(args: string[], out: Output): Promise<void> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      cert: { type: "string" },
-      key: { type: "string" },
-      acme: { type: "boolean", default: false },
-      "acme-directory": { type: "string" },
-      "acme-email": { type: "string" },
-      data: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  });
+  const { values, positionals } = parseFlags(DOMAIN, rest);
   const client = (): AdminClient => AdminClient.fromDataDir(dataDir(values.data));
   switch (sub) {
     case "add": {
@@ -69,7 +74,7 @@ export async function domain(args: string[], out: Output): Promise<void> {
       return;
     }
     default:
-      throw new UsageError(sub === undefined ? `wharf domain needs a subcommand: ${SUBCOMMANDS}` : `unknown domain subcommand ${JSON.stringify(sub)}: use ${SUBCOMMANDS}`);
+      throw sub === undefined ? new UsageError(`wharf domain needs a subcommand: ${SUBCOMMANDS}`) : unknownSub("domain", sub, ["add", "list", "remove"], SUBCOMMANDS);
   }
 }
 

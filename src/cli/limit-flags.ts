@@ -6,14 +6,12 @@ import type { EdgeLimits } from "../shared/limits.ts";
 import { UsageError } from "./command-kit.ts";
 
 export const LIMIT_FLAGS = {
-  "max-body-mb": { type: "string" },
-  "headers-timeout-ms": { type: "string" },
-  "body-timeout-ms": { type: "string" },
-  "max-connections": { type: "string" },
-  "max-connections-per-ip": { type: "string" },
+  "max-body-mb": { type: "string", value: "MB", help: "largest request body the gateway accepts, in MiB, else 413 (default 100)" },
+  "headers-timeout-ms": { type: "string", value: "MS", help: "time a client gets to send its request headers, else 408 (default 10000)" },
+  "body-timeout-ms": { type: "string", value: "MS", help: "longest wait for the next piece of a request body, else 408 (default 60000)" },
+  "max-connections": { type: "string", value: "N", help: "client connections the gateway holds at once; the oldest idle one closes first (default 10000)" },
+  "max-connections-per-ip": { type: "string", value: "N", help: "client connections one address may hold (default 1000)" },
 } as const;
-
-export const LIMIT_USAGE = "[--max-body-mb 100] [--headers-timeout-ms 10000] [--body-timeout-ms 60000] [--max-connections 10000] [--max-connections-per-ip 1000]";
 
 type LimitValues = { [K in keyof typeof LIMIT_FLAGS]?: string | undefined };
 

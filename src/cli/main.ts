@@ -1,91 +1,87 @@
 /**
- * The `wharf` command: parses flags and dispatches. Exit 0 on success, 1 with a one-line reason
- * on a user error, 2 on bad usage.
+ * The `wharf` command: finds the command, answers `--help`/`help CMD`/`--version`, and maps
+ * errors to exit codes. Exit 0 on success, 1 with a one-line reason on a user error, 2 on bad
+ * usage. Each command parses its own flags from the spec it declares (help.ts).
  */
-import { parseArgs } from "node:util";
 import { WharfError } from "../sdk/errors.ts";
-import { app } from "./app.ts";
-import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
-import { deploy } from "./deploy.ts";
-import { domain } from "./domain.ts";
-import { LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from "./limit-flags.ts";
+import { app, APP } from "./app.ts";
+import { UsageError } from "./command-kit.ts";
+import { deploy, DEPLOY } from "./deploy.ts";
+import { domain, DOMAIN } from "./domain.ts";
+import { closest, renderHelp, wantsHelp, type CommandSpec } from "./help.ts";
+import { INIT, initCommand } from "./init.ts";
 import { createOutput, type Output } from "./output.ts";
-import { serve } from "./serve.ts";
-import { server } from "./server.ts";
-import { token } from "./token.ts";
+import { SERVE, serveCommand } from "./serve.ts";
+import { server, SERVER } from "./server.ts";
+import { token, TOKEN } from "./token.ts";
+import { wharfVersion } from "./version.ts";
 
-const USAGE = `usage: wharf <command> [options]
+interface Command {
+  spec: CommandSpec;
+  run(args: string[], out: Output): Promise<void> | void;
+}
 
-commands:
-  serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000] [--data DIR]
-        ${LIMIT_USAGE} [--handoff] [--quiet]
-      bundle FILE, serve every endpoint on an embedded gateway, reload on save
-      (proxy-auth tokens are read from DIR, as created by wharf token create);
-      --handoff hands eligible client connections to the containers (docs/handoff.md);
-      one line per request is printed unless --quiet
-  server [--port 8000] [--admin-port 8001] [--data DIR] [--host 127.0.0.1] [--domain localhost]
-         [--https-port N] [--renew-before-days 30] [--handoff]
-      run the platform: a gateway for every deployed app and the admin API; state in DIR;
-      with --https-port, HTTPS for every custom domain that has a certificate
-  deploy FILE [--name N]                      bundle FILE and deploy it to the server
-  app list | stop NAME | logs NAME [-f] | history NAME | rollback NAME [VERSION]
-  token create [--name N] | list | revoke wk-…
-  domain add NAME (--cert FILE --key FILE | --acme [--acme-directory URL] [--acme-email E])
-       | list | remove NAME
+const COMMANDS: Record<string, Command> = {
+  init: { spec: INIT, run: initCommand },
+  serve: { spec: SERVE, run: serveCommand },
+  server: { spec: SERVER, run: server },
+  deploy: { spec: DEPLOY, run: deploy },
+  app: { spec: APP, run: app },
+  token: { spec: TOKEN, run: token },
+  domain: { spec: DOMAIN, run: domain },
+};
 
-Commands that talk to a server find it through its data dir: --data DIR, else WHARF_DATA,
-else ~/.wharf.`;
+function overview(): string {
+  const rows = Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(8)} ${spec.brief}`);
+  return [
+    "usage: wharf <command> [flags]",
+    "",
+    "commands:",
+    ...rows,
+    "",
+    "wharf help COMMAND (or wharf COMMAND --help) shows a command's flags, defaults and examples;",
+    "wharf --version prints the version. Commands that talk to a server find it through its data",
+    "dir: --data DIR, else WHARF_DATA, else ~/.wharf.",
+  ].join("\n");
+}
 
-/** Commands that parse their own flags (each in its own file). */
-const COMMANDS = { server, deploy, app, token, domain } satisfies Record<string, (args: string[], out: Output) => Promise<void>>;
+function lookup(name: string): Command {
+  const command = COMMANDS[name];
+  if (command !== undefined) return command;
+  const near = closest(name, Object.keys(COMMANDS));
+  throw new UsageError(`unknown command ${JSON.stringify(name)}${near === undefined ? "" : `: did you mean ${near}?`}`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const out = createOutput();
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   try {
-    switch (command) {
-      case "serve": {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: {
-            port: { type: "string", default: "8000" },
-            host: { type: "string", default: "127.0.0.1" },
-            domain: { type: "string", default: "localhost" },
-            "max-queue": { type: "string", default: "1000" },
-            data: { type: "string" },
-            handoff: { type: "boolean", default: false },
-            quiet: { type: "boolean", short: "q", default: false },
-            ...LIMIT_FLAGS,
-          },
-        });
-        const file = positionals[0];
-        if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
-        const port = portFlag("port", values.port);
-        const maxQueue = countFlag("max-queue", values["max-queue"]);
-        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet }, out);
-        return 0;
-      }
-      case "server":
-      case "deploy":
-      case "app":
-      case "token":
-      case "domain":
-        await COMMANDS[command](rest, out);
-        return 0;
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        out.info(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (name === undefined) {
+      out.info(overview());
+      return 2;
     }
+    if (name === "--version" || name === "-v" || name === "version") {
+      out.info(wharfVersion());
+      return 0;
+    }
+    if (name === "help" || name === "--help" || name === "-h") {
+      const [topic, ...extra] = rest;
+      if (extra.length > 0) throw new UsageError("wharf help takes at most one COMMAND");
+      out.info(topic === undefined ? overview() : renderHelp(lookup(topic).spec));
+      return 0;
+    }
+    const command = lookup(name);
+    if (wantsHelp(rest)) {
+      out.info(renderHelp(command.spec));
+      return 0;
+    }
+    await command.run(rest, out);
+    return 0;
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+    if (err instanceof UsageError) {
       out.error(err.message);
-      out.info(USAGE);
+      const spec = COMMANDS[err.command ?? name ?? ""]?.spec;
+      out.info(spec === undefined ? "run wharf help for the commands" : `${spec.usage.map((u, i) => `${i === 0 ? "usage: " : "       "}wharf ${u}`).join("\n")}\n(wharf ${spec.name} --help shows every flag)`);
       return 2;
     }
     if (err instanceof WharfError && err.kind === "user") {

@@ -16,6 +16,9 @@ import { Gateway } from "../gateway/gateway.ts";
 import type { EdgeLimits } from "../shared/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
+import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
+import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH, SDK_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
@@ -43,6 +46,32 @@ export interface ServeOptions {
   quiet?: boolean;
 }
 
+export const SERVE = {
+  name: "serve",
+  brief: "serve an app file for development: embedded gateway, logs, reload on save",
+  usage: ["serve FILE [flags]"],
+  summary: "Bundle FILE, check it, serve every endpoint on an embedded gateway and print its URL; stream container logs; reload on save (the last good version keeps serving when a save is broken); Ctrl-C stops everything.",
+  flags: {
+    port: { type: "string", default: "8000", value: "N", help: "the gateway's port; 0 picks a free one" },
+    host: { type: "string", default: "127.0.0.1", value: "ADDR", help: "the address the gateway listens on" },
+    domain: { type: "string", default: "localhost", value: "NAME", help: "base domain of the endpoint URLs (LABEL.NAME)" },
+    "max-queue": { type: "string", default: "1000", value: "N", help: "requests a function may queue beyond its containers, then 503" },
+    data: { type: "string", value: "DIR", help: "data dir whose proxy-auth tokens are accepted (default $WHARF_DATA, else ~/.wharf)" },
+    handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
+    quiet: { type: "boolean", short: "q", default: false, help: "print no line per request (the request log)" },
+    ...LIMIT_FLAGS,
+  },
+  examples: ["wharf serve app.ts", "wharf serve app.ts --port 8080 --domain dev.example.com"],
+} as const satisfies CommandSpec;
+
+export async function serveCommand(args: string[], out: Output): Promise<void> {
+  const { values, positionals } = parseFlags(SERVE, args);
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE", "serve");
+  const port = portFlag("port", values.port);
+  const maxQueue = countFlag("max-queue", values["max-queue"]);
+  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet }, out);
+}
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
@@ -76,7 +105,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     handoff: options.handoff === true,
   });
 
-  const load = async (): Promise<Version> => {
+  const load = async (): Promise<{ version: Version; failed: Map<string, string> }> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
     inputs = bundle.inputs;
     const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd, backend);
@@ -99,7 +128,15 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
         exited: (fn, _id, reason) => telemetry.exit(manifest.app, fn, reason),
       },
     });
-    await version.start();
+    // One broken function must not take the others down: it answers 503 and retries (scaler.ts).
+    const failures = await version.start({ isolate: true });
+    // On reload, a function that serves now must not be replaced by one that cannot start (e.g.
+    // its webServer port is still held by the old container): keep the last good version.
+    const regression = failures.find((f) => current?.scalers.get(f.name)?.status().startFailure === null);
+    if (regression !== undefined) {
+      await version.stop("reload", 0);
+      throw new WharfError("START_FAILED", regression.line);
+    }
     const built = buildRouteTable(options.domain, version.endpoints);
     if ("conflicts" in built) {
       // planEndpoints refused conflicts already; kept so a version never starts without routes.
@@ -107,7 +144,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       throw new WharfError("ADDRESS_INVALID", built.conflicts.join("; "));
     }
     gateway.setRoutes(built.table);
-    return version;
+    return { version, failed: new Map(failures.map((f) => [f.name, f.line])) };
   };
 
   port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
@@ -120,13 +157,14 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     await backend.close();
   };
   try {
-    current = await load();
+    const loaded = await load();
+    current = loaded.version;
+    printEndpoints(loaded, options.domain, port, out);
   } catch (err) {
     await gateway.close();
     await backend.close();
     throw err;
   }
-  printEndpoints(current, options.domain, port, out);
   out.info(`serving on ${options.host}:${port}; dashboard at http://wharf.${options.domain}:${port}/; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
 
   let reloading = false;
@@ -141,7 +179,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     try {
       const next = await load();
       const old = current;
-      current = next;
+      current = next.version;
       reloads++;
       printEndpoints(next, options.domain, port, out);
       void old?.stop("reload");
@@ -161,10 +199,14 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   await untilStopped(out, shutdown);
 }
 
-function printEndpoints(version: Version, domain: string, port: number, out: Output): void {
+/** One line per endpoint; a function that failed to start gets one error line with its reason, and ✗ on its endpoints. */
+function printEndpoints({ version, failed }: { version: Version; failed: Map<string, string> }, domain: string, port: number, out: Output): void {
   const suffix = port === 80 ? "" : `:${port}`;
+  for (const line of failed.values()) out.error(`${line} (its endpoints answer 503 until it starts; retrying with backoff)`);
   for (const endpoint of version.endpoints) {
-    out.success(`web function ${endpoint.name} => http://${endpoint.label}.${domain}${suffix}`);
+    const url = `http://${endpoint.label}.${domain}${suffix}`;
+    if (failed.has(endpoint.pool.name)) out.info(`✗ web function ${endpoint.name} => ${url} (failed to start)`);
+    else out.success(`web function ${endpoint.name} => ${url}`);
   }
 }
 

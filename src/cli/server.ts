@@ -9,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { getRequestListener } from "@hono/node-server";
 import { LocalBackend } from "../backends/local/local-backend.ts";
 import { AcmeIssuer } from "../control/acme.ts";
@@ -24,6 +23,7 @@ import { SniContexts } from "../gateway/tls.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
 import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
@@ -39,24 +39,29 @@ import { unknownHostPage } from "../dashboard/not-found.ts";
 import { platformPages } from "../dashboard/pages.ts";
 
 
+export const SERVER = {
+  name: "server",
+  brief: "run the platform: every deployed app behind one gateway, plus the admin API",
+  usage: ["server [flags]"],
+  summary: "Run the platform: one gateway for every deployed app and the admin API (wharf deploy, app, token, domain) behind its admin token; all state lives in the data dir and survives restarts.",
+  flags: {
+    port: { type: "string", default: "8000", value: "N", help: "the gateway's HTTP port" },
+    "admin-port": { type: "string", default: "8001", value: "N", help: "the admin API's port" },
+    data: { type: "string", value: "DIR", help: "data dir: apps, versions, tokens, domains, admin token (default $WHARF_DATA, else ~/.wharf)" },
+    host: { type: "string", default: "127.0.0.1", value: "ADDR", help: "the address the gateway listens on" },
+    "admin-host": { type: "string", default: "127.0.0.1", value: "ADDR", help: "the address the admin API listens on" },
+    domain: { type: "string", default: "localhost", value: "NAME", help: "base domain of the endpoint URLs (LABEL.NAME)" },
+    "max-queue": { type: "string", default: "1000", value: "N", help: "requests a function may queue beyond its containers, then 503" },
+    "https-port": { type: "string", value: "N", help: "also serve HTTPS here for every custom domain with a certificate" },
+    "renew-before-days": { type: "string", default: "30", value: "N", help: "renew ACME certificates this many days before they expire" },
+    handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
+    ...LIMIT_FLAGS,
+  },
+  examples: ["wharf server", "wharf server --host 0.0.0.0 --port 80 --https-port 443 --domain example.com --data /srv/wharf"],
+} as const satisfies CommandSpec;
+
 export async function server(args: string[], out: Output): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      port: { type: "string", default: "8000" },
-      "admin-port": { type: "string", default: "8001" },
-      data: { type: "string" },
-      host: { type: "string", default: "127.0.0.1" },
-      "admin-host": { type: "string", default: "127.0.0.1" },
-      domain: { type: "string", default: "localhost" },
-      "max-queue": { type: "string", default: "1000" },
-      "https-port": { type: "string" },
-      "renew-before-days": { type: "string", default: "30" },
-      handoff: { type: "boolean", default: false },
-      ...LIMIT_FLAGS,
-    },
-  });
+  const { values, positionals } = parseFlags(SERVER, args);
   if (positionals.length > 0) throw new UsageError(`wharf server takes no FILE (got ${positionals.join(" ")}): deploy apps to it with wharf deploy FILE`);
   const port = portFlag("port", values.port);
   const adminPort = portFlag("admin-port", values["admin-port"]);

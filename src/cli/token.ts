@@ -2,20 +2,29 @@
  * `wharf token create|list|revoke`: proxy-auth tokens on the server. The secret is printed once,
  * at creation; the server keeps only its hash.
  */
-import { parseArgs } from "node:util";
 import { okAnswer, tokenCreatedAnswer, tokensAnswer } from "../control/admin-schemas.ts";
 import { isTokenId } from "../control/tokens.ts";
 import { AdminClient } from "./admin-client.ts";
-import { dataDir, table, time, UsageError } from "./command-kit.ts";
+import { dataDir, table, time, unknownSub, UsageError } from "./command-kit.ts";
+import { parseFlags, type CommandSpec } from "./help.ts";
 import type { Output } from "./output.ts";
+
+export const TOKEN = {
+  name: "token",
+  brief: "create, list and revoke proxy-auth tokens on the server",
+  usage: ["token create [--name N]", "token list", "token revoke wk-…"],
+  summary: "Proxy-auth tokens for requiresProxyAuth endpoints on the running wharf server: create one (its secret is shown once), list them, revoke one.",
+  flags: {
+    name: { type: "string", value: "N", help: "create: a name to recognise the token by" },
+    data: { type: "string", value: "DIR", help: "the server's data dir (default $WHARF_DATA, else ~/.wharf)" },
+    json: { type: "boolean", default: false, help: "print create and list results as JSON" },
+  },
+  examples: ["wharf token create --name ci", "wharf token revoke wk-AbC123"],
+} as const satisfies CommandSpec;
 
 export async function token(args: string[], out: Output): Promise<void> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { name: { type: "string" }, data: { type: "string" }, json: { type: "boolean", default: false } },
-  });
+  const { values, positionals } = parseFlags(TOKEN, rest);
   const client = (): AdminClient => AdminClient.fromDataDir(dataDir(values.data));
   switch (sub) {
     case "create": {
@@ -44,6 +53,6 @@ export async function token(args: string[], out: Output): Promise<void> {
       return;
     }
     default:
-      throw new UsageError(sub === undefined ? "wharf token needs a subcommand: create, list or revoke" : `unknown token subcommand ${JSON.stringify(sub)}: use create, list or revoke`);
+      throw sub === undefined ? new UsageError("wharf token needs a subcommand: create, list or revoke") : unknownSub("token", sub, ["create", "list", "revoke"], "create, list or revoke");
   }
 }

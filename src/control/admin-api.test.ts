@@ -11,7 +11,7 @@ function fakeTarget() {
   const target: AdminTarget = {
     deploy: async (bundle, name) => {
       calls.push(["deploy", bundle.toString(), name]);
-      return { app: name ?? "demo", version: 1, endpoints: [{ name: "hello", url: "http://demo-hello.localhost:8000" }] };
+      return { app: name ?? "demo", version: 1, endpoints: [{ name: "hello", url: "http://demo-hello.localhost:8000", customDomains: [] }] };
     },
     rollback: async (app, version) => {
       calls.push(["rollback", app, version]);

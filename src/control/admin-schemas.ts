@@ -31,7 +31,8 @@ export const errorAnswer = z.object({ error: z.object({ code: z.string(), messag
 export const deployAnswer = z.object({
   app: z.string(),
   version: z.number(),
-  endpoints: z.array(z.object({ name: z.string(), url: z.string() })),
+  /** `customDomains`: the endpoint's custom domains (served beside its URL). */
+  endpoints: z.array(z.object({ name: z.string(), url: z.string(), customDomains: z.array(z.string()).default([]) })),
 });
 
 export const appsAnswer = z.object({
@@ -40,6 +41,8 @@ export const appsAnswer = z.object({
       name: z.string(),
       version: z.number().nullable(),
       endpoints: z.array(z.string()),
+      /** Every custom domain of the running version's endpoints. */
+      customDomains: z.array(z.string()).default([]),
       state: z.enum(["active", "stopped", "failed"]),
       error: z.string().nullable(),
     }),

@@ -44,7 +44,7 @@ export interface PlatformOptions {
 export interface DeployResult {
   app: string;
   version: number;
-  endpoints: { name: string; url: string }[];
+  endpoints: { name: string; url: string; customDomains: string[] }[];
 }
 
 export interface AppSummary {
@@ -52,6 +52,8 @@ export interface AppSummary {
   /** The active version, or the latest one when the app is stopped. */
   version: number | null;
   endpoints: string[];
+  /** Every custom domain of the running version's endpoints. */
+  customDomains: string[];
   /** `failed`: recorded as active but it could not be started (see `error`). */
   state: "active" | "stopped" | "failed";
   error: string | null;
@@ -156,6 +158,7 @@ export class Platform {
         name,
         version: latest?.number ?? null,
         endpoints: running === undefined ? [] : running.version.endpoints.map((e) => this.url(e.label)),
+        customDomains: running === undefined ? [] : running.version.endpoints.flatMap((e) => e.customDomains),
         state: running !== undefined ? "active" : active !== undefined ? "failed" : "stopped",
         error: this.failed.get(name) ?? null,
       };
@@ -282,7 +285,7 @@ export class Platform {
   }
 
   private result(row: VersionRow, version: Version): DeployResult {
-    return { app: row.app, version: row.number, endpoints: version.endpoints.map((e) => ({ name: e.name, url: this.url(e.label) })) };
+    return { app: row.app, version: row.number, endpoints: version.endpoints.map((e) => ({ name: e.name, url: this.url(e.label), customDomains: [...e.customDomains] })) };
   }
 
   private url(label: string): string {

@@ -3,10 +3,11 @@
  * endpoints that point at them. A new version starts its first containers before the route
  * table flips to it; the old one then drains and stops.
  */
-import { Scaler, type StopReason } from "../autoscaler/scaler.ts";
+import { Scaler, startFailureLine, startFailureReason, type StopReason } from "../autoscaler/scaler.ts";
 import type { Backend } from "../backends/backend.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
 import type { Manifest } from "../runtime/manifest.ts";
+import { WharfError } from "../sdk/errors.ts";
 import type { PlannedEndpoint } from "./plan.ts";
 import type { StartReason } from "../autoscaler/scaler.ts";
 
@@ -92,19 +93,33 @@ export class Version {
     return { app: this.options.manifest.app, functions: [...this.scalers.values()].map((s) => s.status()) };
   }
 
-  /** Starts each function's first containers; rejects (stopping what started) if any fails. */
-  async start(): Promise<void> {
+  /**
+   * Starts each function's first containers. By default a failure rejects (stopping what
+   * started: a deploy changes nothing). With `isolate` (wharf serve) the version starts anyway:
+   * each function that failed answers 503 with its reason and retries with backoff, and the
+   * failures are returned, one per function, so they are reported once.
+   */
+  async start(options: { isolate?: boolean } = {}): Promise<{ name: string; line: string }[]> {
+    const scalers = [...this.scalers.values()];
     // Every function's start settles before a failure stops the version, so none is left behind.
-    const results = await Promise.allSettled([...this.scalers.values()].map((s) => s.startInitial()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) {
+    const results = await Promise.allSettled(scalers.map((s) => s.startInitial()));
+    const failures = results.flatMap((r, i) => {
+      const scaler = scalers[i];
+      if (r.status === "fulfilled" || scaler === undefined) return [];
+      const reason = startFailureReason(scaler.name, r.reason);
+      return [{ scaler, reason, line: startFailureLine(scaler.name, reason), cause: r.reason as unknown }];
+    });
+    const first = failures[0];
+    if (first !== undefined && options.isolate !== true) {
       await this.stop("reload");
-      throw failed.reason;
+      throw new WharfError("START_FAILED", first.line, { cause: first.cause });
     }
+    for (const f of failures) f.scaler.failedToStart(f.reason);
     // Standby runtimes may import this bundle ahead of time, unless a function's env must be in
     // place before its module's top-level code runs.
     const envFree = this.options.manifest.functions.every((f) => Object.keys(f.options.env).length === 0);
     this.options.backend.prepare?.(envFree ? this.options.bundle : undefined);
+    return failures.map((f) => ({ name: f.scaler.name, line: f.line }));
   }
 
   private scalerOf(name: string): Scaler {

@@ -3,7 +3,7 @@
  * (SPEC §3), with the status that says what happened.
  */
 import type { ServerResponse } from "node:http";
-import { QueueFullError, UnavailableError } from "../autoscaler/pool.ts";
+import { QueueFullError, StartFailedError, UnavailableError } from "../autoscaler/pool.ts";
 
 export class PlatformError extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
@@ -40,6 +40,7 @@ export function containerGone(err: unknown): boolean {
 export function poolError(err: unknown, endpoint: { name: string }): PlatformError {
   if (err instanceof PlatformError) return err;
   if (err instanceof QueueFullError) return new PlatformError(503, `wharf: ${endpoint.name} is at capacity (queue full); retry later`, { "retry-after": "1" });
+  if (err instanceof StartFailedError) return new PlatformError(503, `wharf: ${err.message}`, { "retry-after": "5" });
   if (err instanceof UnavailableError) return new PlatformError(503, `wharf: ${endpoint.name} is unavailable: ${err.message}`, { "retry-after": "5" });
   return new PlatformError(503, `wharf: ${endpoint.name} is unavailable`, { "retry-after": "5" });
 }

@@ -32,6 +32,7 @@ describe("custom domains over HTTPS with given certificates", () => {
   let api: Pem;
   let wildcard: Pem;
   const wharf = (...args: string[]) => cli(data, args);
+  let deployed: { code: number | null; output: string };
   const start = async (): Promise<void> => {
     server = await startServer(data, { args: ["--https-port", "0"] });
     httpsPort = Number(/✓ HTTPS https:\/\/127\.0\.0\.1:(\d+)/.exec(await server.waitFor(/✓ HTTPS https:/))?.[1]);
@@ -43,12 +44,22 @@ describe("custom domains over HTTPS with given certificates", () => {
     api = makeCert(temp.dir, "api", ["api.example.test"], authority);
     wildcard = makeCert(temp.dir, "wildcard", ["*.example.test"], authority);
     await start();
-    const deployed = await wharf("deploy", "test/fixtures/tls-domains.ts");
+    deployed = await wharf("deploy", "test/fixtures/tls-domains.ts");
     expect(deployed.code, deployed.output).toBe(0);
   }, 90_000);
   afterAll(async () => {
     await server?.stop();
     temp.remove();
+  });
+
+  it("shows each endpoint's custom domains in deploy's output and in app list", async () => {
+    expect(deployed.output).toContain(`✓ web function site => http://tls-domains-site.localhost:${server.port} (also api.example.test, *.example.test)`);
+    expect(deployed.output).toContain(`✓ web function ordered => http://tls-domains-ordered.localhost:${server.port} (also acme.example.test)`);
+    const list = await wharf("app", "list");
+    expect(list.output.split("\n")[0]).toMatch(/^NAME +VERSION +STATE +ENDPOINTS +CUSTOM DOMAINS$/);
+    expect(list.output).toMatch(/^tls-domains +v1 +active +\S+ \S+ +api\.example\.test \*\.example\.test acme\.example\.test$/m);
+    const json = JSON.parse((await wharf("app", "list", "--json")).output) as { name: string; customDomains: string[] }[];
+    expect(json.find((a) => a.name === "tls-domains")?.customDomains).toEqual(["api.example.test", "*.example.test", "acme.example.test"]);
   });
 
   it("refuses bad certificate/key pairs and bad usage, changing nothing", async () => {

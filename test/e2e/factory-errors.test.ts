@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runToEnd } from "../helpers/serve.ts";
+import { ROOT, runToEnd, startServe } from "../helpers/serve.ts";
 
 /** Runs `wharf serve FILE --port 0` to the end; returns the exit code and the one error line. */
 async function serveFails(file: string): Promise<{ code: number | null; error: string; output: string }> {
@@ -17,6 +17,26 @@ async function serveFails(file: string): Promise<{ code: number | null; error: s
   expect(errors, `expected exactly one error line in:\n${output}`).toHaveLength(1);
   expect(output).not.toMatch(/✓ web function/);
   return { code, error: errors[0] ?? "", output };
+}
+
+/**
+ * Serves a file whose only function cannot start: `wharf serve` keeps running, prints one error
+ * line naming the function, and its endpoint answers 503 with the same line. Returns that line.
+ */
+async function serveReports(file: string, host: string, opts: { env?: Record<string, string> } = {}): Promise<string> {
+  const served = await startServe(file, opts);
+  try {
+    const line = await served.waitFor(/^error: /);
+    expect(served.lines.filter((l) => l.startsWith("error:")), served.lines.join("\n")).toHaveLength(1);
+    expect(served.lines.join("\n")).toMatch(/✗ web function \S+ => http:\/\/\S+ \(failed to start\)/);
+    const reported = line.slice("error: ".length).replace(/ \(its endpoints answer 503 until it starts; retrying with backoff\)$/, "");
+    const answer = await served.request(host);
+    expect(answer.status).toBe(503);
+    expect(answer.text).toBe(`wharf: ${reported}\n`);
+    return reported;
+  } finally {
+    await served.stop();
+  }
 }
 
 const CORRECT_ASGI_FORM = "asgiApp()(function createApp() { const web = new Hono(); …; return web; })";
@@ -45,23 +65,19 @@ describe("broken factories (examples/broken/)", () => {
     });
   }
 
-  // These two fail when a container calls the factory, not at load. Known bug (reported;
-  // src/backends/local/container.ts): serve's cleanup can crash with an unhandled EPIPE from
-  // LocalContainer.stop() sending "stop" to the agent that just exited, printing a stack trace
-  // instead of the one error line (serveFails' line count); a race, so they fail only sometimes.
-  it("refuses a factory that returns a Promise", async () => {
-    const { code, error } = await serveFails("examples/broken/factory-returns-promise.ts");
-    expect(code).toBe(1);
-    expect(error).toMatch(/\bcreateAsgi\b/);
+  // These two fail when a container calls the factory, not at load: `wharf serve` keeps running
+  // (other functions would serve) and the function answers 503 with its reason.
+  it("reports a factory that returns a Promise", async () => {
+    const error = await serveReports("examples/broken/factory-returns-promise.ts", "broken-factory-returns-promise-createasgi-dev.localhost");
+    expect(error).toMatch(/^createAsgi failed to start: /);
     expect(error).toContain("returned a Promise");
     expect(error).toContain("must be synchronous and return the app itself");
     expect(error).toContain(CORRECT_ASGI_FORM);
   });
 
-  it("refuses a factory that returns something other than an app, saying what and what was expected", async () => {
-    const { code, error } = await serveFails("examples/broken/factory-wrong-return.ts");
-    expect(code).toBe(1);
-    expect(error).toMatch(/\bcreateAsgi\b/);
+  it("reports a factory that returns something other than an app, saying what and what was expected", async () => {
+    const error = await serveReports("examples/broken/factory-wrong-return.ts", "broken-factory-wrong-return-createasgi-dev.localhost");
+    expect(error).toMatch(/^createAsgi failed to start: /);
     expect(error).toContain("returned an object with keys [handle, routes]");
     expect(error).toContain("expected a fetch-style app: an object with fetch(request)");
     expect(error).toContain("(request) => Response");
@@ -185,11 +201,7 @@ describe("bad usage exits 2", () => {
 
 describe("a start that never finishes", () => {
   it("fails after the startup deadline, naming the function and how to fix it", async () => {
-    const { code, output } = await runToEnd(["serve", "test/fixtures/hangs.ts", "--port", "0"], { env: { WHARF_STARTUP_TIMEOUT: "1" } });
-    expect(code).toBe(1);
-    const errors = output.split("\n").filter((l) => l.startsWith("error:"));
-    expect(errors).toEqual([
-      "error: Stuck did not finish starting within 1s (its enter hooks and factory): make them finish sooner, or raise WHARF_STARTUP_TIMEOUT (seconds)",
-    ]);
+    const error = await serveReports("test/fixtures/hangs.ts", "hangs-stuck-ping-dev.localhost", { env: { WHARF_STARTUP_TIMEOUT: "1" } });
+    expect(error).toBe("Stuck failed to start: Stuck did not finish starting within 1s (its enter hooks and factory): make them finish sooner, or raise WHARF_STARTUP_TIMEOUT (seconds)");
   });
 });

@@ -59,7 +59,7 @@ export const web = app.function()(
   it("refuses the new version with a clear message and keeps the old one serving", async () => {
     expect((await served.request("sharedreload-web-dev.localhost")).text).toBe("first");
     writeFileSync(file, source("second"));
-    await served.waitFor(/reload failed, still serving the last good version: webServer web: port 18764 is already in use/);
+    await served.waitFor(/reload failed, still serving the last good version: web failed to start: webServer web: port 18764 is already in use/);
     expect((await served.request("sharedreload-web-dev.localhost")).text).toBe("first");
   });
 });

@@ -52,6 +52,20 @@ describe("reload on save", () => {
     expect((await served.request(host)).json()).toEqual({ version: 2 });
   });
 
+  it("prints one line per function on reload, and nothing per container", async () => {
+    const before = served.lines.length;
+    const other = `export const other = app.function()(wharf.fastapiEndpoint()(function other() { return { other: true }; }));`;
+    await save(version(2, other), /web function other =>/);
+    await new Promise((r) => setTimeout(r, 1500)); // the old version's containers stop meanwhile
+    // Not the containers' own output ([fn] …), nor the request log (a time first).
+    const printed = served.lines.slice(before).filter((l) => !l.startsWith("[") && !/^\d\d:\d\d:\d\d\.\d{3} /.test(l));
+    expect(printed).toEqual([
+      "↻ app.ts changed, reloading…",
+      `✓ web function other => http://reload-other-dev.localhost:${served.port}`,
+      `✓ web function current => http://reload-current-dev.localhost:${served.port}`,
+    ]);
+  });
+
   it("keeps the last good version when the save does not compile", async () => {
     await save(`${version(3)}\nexport const broken = ;\n`, /reload failed, still serving the last good version: .*app\.ts:\d+:\d+/);
     expect((await served.request(host)).json()).toEqual({ version: 2 });
@@ -59,6 +73,20 @@ describe("reload on save", () => {
 
   it("keeps the last good version when the new version fails to load", async () => {
     await save(version(4, `throw new Error("boom at import");`), /reload failed, still serving the last good version: .*boom at import/);
+    expect((await served.request(host)).json()).toEqual({ version: 2 });
+  });
+
+  it("keeps the last good version when a serving function would no longer start", async () => {
+    const broken = `
+import * as wharf from "wharf";
+const app = new wharf.App("reload");
+@app.cls()
+export class current {
+  @wharf.enter() setup() { throw new Error("broken on save"); }
+  @wharf.fastapiEndpoint({ label: "reload-current" }) get() { return { version: 6 }; }
+}
+`;
+    await save(broken, /reload failed, still serving the last good version: current failed to start: .*broken on save/);
     expect((await served.request(host)).json()).toEqual({ version: 2 });
   });
 

@@ -96,7 +96,7 @@ describe("wharf server after kill -9", () => {
     const list = (await wharf("app", "list")).output;
     expect(list).toMatch(/^durable\s+v2\s+active\s/m);
     expect(list).toMatch(/^other\s+v1\s+active\s/m);
-    expect(list).toMatch(/^parked\s+v1\s+stopped\s+-$/m);
+    expect(list).toMatch(/^parked\s+v1\s+stopped\s+-\s+-$/m);
     const history = (await wharf("app", "history", "durable")).output.trim().split("\n").slice(1);
     expect(history.map((l) => l.split(/\s{2,}/)[2])).toEqual(["superseded", "active"]);
 

@@ -112,7 +112,7 @@ describe("wharf server and wharf deploy", () => {
   it("lists apps and shows history with each version's state", async () => {
     const list = await wharf("app", "list");
     expect(list.code).toBe(0);
-    expect(list.output).toMatch(new RegExp(`^steady\\s+v4\\s+active\\s+http://steady\\.localhost:${server.port} http://steady-echo\\.localhost:${server.port}$`, "m"));
+    expect(list.output).toMatch(new RegExp(`^steady\\s+v4\\s+active\\s+http://steady\\.localhost:${server.port} http://steady-echo\\.localhost:${server.port}\\s+-$`, "m"));
     const history = await wharf("app", "history", "steady");
     expect(history.code).toBe(0);
     const rows = history.output.trim().split("\n").slice(1).map((l) => l.split(/\s{2,}/));
@@ -156,7 +156,7 @@ describe("wharf server and wharf deploy", () => {
     expect(stopped.code, stopped.output).toBe(0);
     expect((await server.request("steady.localhost")).status).toBe(404);
     expect((await server.request("greeter-hello.localhost")).status).toBe(200);
-    expect((await wharf("app", "list")).output).toMatch(/^steady\s+v4\s+stopped\s+-$/m);
+    expect((await wharf("app", "list")).output).toMatch(/^steady\s+v4\s+stopped\s+-\s+-$/m);
     expect((await wharf("app", "history", "steady")).output).toMatch(/^v4\s+\S+ \S+\s+stopped\s+rollback to v2$/m);
     expectOneLineError(await wharf("app", "stop", "steady"), /app steady is already stopped/);
     expect((await wharf("app", "rollback", "steady", "1")).code).toBe(0);

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { allProcesses, containerTree, running, survivors } from "../helpers/procs.ts";
-import { ROOT, runToEnd, startServe, type Served } from "../helpers/serve.ts";
+import { ROOT, startServe, type Served } from "../helpers/serve.ts";
 
 describe("wharf serve examples/web-server.ts", () => {
   let served: Served;
@@ -125,18 +125,20 @@ describe("wharf serve examples/web-server.ts", () => {
 });
 
 describe("a webServer that never listens", () => {
-  it("fails `wharf serve` with exit 1, naming the function, the port and startupTimeout", async () => {
-    const { code, output } = await runToEnd(["serve", "test/fixtures/never-listens.ts", "--port", "0"]);
-    expect(code).toBe(1);
-    const errors = output.split("\n").filter((l) => l.startsWith("error:"));
-    // Known bug (src/backends/local/container.ts, reported): after a container fails at startup,
-    // LocalContainer.stop() can send "stop" to the agent that already exited; the unhandled EPIPE
-    // crashes the CLI with a stack trace instead of this one line (a race: fails only sometimes).
-    expect(errors, `expected exactly one error line in:\n${output}`).toHaveLength(1);
-    expect(errors[0]).toMatch(/\bidle\b/);
-    expect(errors[0]).toMatch(/\bport 8999\b/);
-    expect(errors[0]).toMatch(/within 1s \(startupTimeout\)/);
-    expect(output).not.toMatch(/✓ web function/);
+  it("is reported once by `wharf serve`, naming the function, the port and startupTimeout, and answers 503", async () => {
+    const served = await startServe("test/fixtures/never-listens.ts");
+    try {
+      const error = await served.waitFor(/^error: /);
+      expect(error).toMatch(/^error: idle failed to start: /);
+      expect(error).toMatch(/\bport 8999\b/);
+      expect(error).toMatch(/within 1s \(startupTimeout\)/);
+      const answer = await served.request("never-listens-idle-dev.localhost");
+      expect(answer.status).toBe(503);
+      expect(answer.text).toMatch(/^wharf: idle failed to start: .*port 8999/);
+      expect(served.lines.filter((l) => l.startsWith("error:"))).toHaveLength(1);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
   });
 });
 

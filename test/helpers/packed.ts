@@ -71,7 +71,7 @@ export async function npxServe(dir: string, file: string): Promise<Served> {
   const stop = stopper(group as unknown as ChildProcess, exited);
   try {
     const first = await waitFor(/=> http:\/\/\S+:(\d+)/, 30_000);
-    const port = Number(/:(\d+)\s*$/.exec(first)?.[1]);
+    const port = Number(/=> http:\/\/\S+:(\d+)/.exec(first)?.[1]);
     return { proc, port, lines, waitFor, request: hostRequest(port), exited, stop };
   } catch (err) {
     await stop();

@@ -49,6 +49,6 @@ export async function startServe(file: string, opts: { args?: string[]; cwd?: st
   const proc = runCli(["serve", file, "--port", "0", ...(opts.args ?? [])], opts);
   const { lines, waitFor, exited } = watchLines(proc, "cli");
   const first = await waitFor(/=> http:\/\/\S+:(\d+)/, 20_000);
-  const port = Number(/:(\d+)\s*$/.exec(first)?.[1]);
+  const port = Number(/=> http:\/\/\S+:(\d+)/.exec(first)?.[1]);
   return { proc, port, lines, waitFor, request: hostRequest(port), exited, stop: stopper(proc, exited) };
 }

@@ -18,10 +18,11 @@ export const hello = app.function()(
 describe("npm pack", () => {
   it("lists dist, the types, bin, README and LICENSE, and no tests, benchmarks or fixtures", async () => {
     const files = await packList();
-    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts"]) {
+    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts", "src/dashboard/public/index.html"]) {
       expect(files).toContain(needed);
     }
-    expect(files.filter((f) => /^(test|bench|src|examples|scripts|\.ci)\//.test(f) || f.includes("fixtures"))).toEqual([]);
+    // The dashboard's static files are read from the package at run time; no other source ships.
+    expect(files.filter((f) => (/^(test|bench|src|examples|scripts|\.ci)\//.test(f) && !f.startsWith("src/dashboard/public/")) || f.includes("fixtures"))).toEqual([]);
   });
 });
 
@@ -40,6 +41,9 @@ describe("a project that installed the tarball", () => {
       const answer = await served.request("packed-hello-dev.localhost");
       expect(answer.status).toBe(200);
       expect(answer.json()).toEqual({ message: "from the tarball" });
+      const dashboard = await served.request("wharf.localhost");
+      expect(dashboard.status).toBe(200);
+      expect(dashboard.headers["content-type"]).toMatch(/^text\/html/);
     } finally {
       await served.stop();
     }
