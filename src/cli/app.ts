@@ -14,7 +14,13 @@ export async function app(args: string[], out: Output): Promise<void> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { data: { type: "string" }, json: { type: "boolean", default: false }, follow: { type: "boolean", short: "f", default: false } },
+    options: {
+      data: { type: "string" },
+      json: { type: "boolean", default: false },
+      follow: { type: "boolean", short: "f", default: false },
+      function: { type: "string" },
+      since: { type: "string" },
+    },
   });
   const client = (): AdminClient => AdminClient.fromDataDir(dataDir(values.data));
   const name = (): string => {
@@ -65,7 +71,12 @@ export async function app(args: string[], out: Output): Promise<void> {
       process.once("SIGTERM", stop);
       let partial = "";
       try {
-        await client().stream(`${path(n, "logs")}${values.follow ? "?follow=1" : ""}`, (text) => {
+        const query = new URLSearchParams();
+        if (values.follow) query.set("follow", "1");
+        if (values.function !== undefined) query.set("function", values.function);
+        if (values.since !== undefined) query.set("since", String(sinceFlag(values.since)));
+        const search = query.size === 0 ? "" : `?${query.toString()}`;
+        await client().stream(`${path(n, "logs")}${search}`, (text) => {
           const lines = (partial + text).split("\n");
           partial = lines.pop() ?? "";
           for (const line of lines) out.info(line);
@@ -79,4 +90,15 @@ export async function app(args: string[], out: Output): Promise<void> {
     default:
       throw new UsageError(sub === undefined ? `wharf app needs a subcommand: ${SUBCOMMANDS}` : `unknown app subcommand ${JSON.stringify(sub)}: use ${SUBCOMMANDS}`);
   }
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 10m` (s, m, h, d) or an ISO time → ms since the epoch. */
+export function sinceFlag(value: string, now = Date.now()): number {
+  const m = /^(\d+)([smhd])$/.exec(value);
+  if (m !== null) return now - Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
+  const time = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) throw new UsageError(`--since ${value} is not a duration or a time: use e.g. 30s, 10m, 2h, 1d or 2026-12-02T18:00:00Z`);
+  return time;
 }

@@ -28,7 +28,7 @@ commands:
       run the platform: a gateway for every deployed app and the admin API; state in DIR;
       with --https-port, HTTPS for every custom domain that has a certificate
   deploy FILE [--name N]                      bundle FILE and deploy it to the server
-  app list | stop NAME | logs NAME [-f] | history NAME | rollback NAME [VERSION]
+  app list | stop NAME | logs NAME [-f] [--function F] [--since 10m] | history NAME | rollback NAME [VERSION]
   token create [--name N] | list | revoke wk-…
   domain add NAME (--cert FILE --key FILE | --acme [--acme-directory URL] [--acme-email E])
        | list | remove NAME
