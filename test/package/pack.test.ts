@@ -1,6 +1,6 @@
 /**
  * An installable package: `npm pack` holds what a user runs (dist/ with the CLI, the container
- * agent and the SDK, the declaration files, bin/, README, LICENSE) and none of the repo's tests,
+ * agent and the SDK, the declaration files, the dashboard's files, bin/, README, LICENSE) and none of the repo's tests,
  * benchmarks or fixtures; a project that installed the tarball serves with `npx wharf serve`.
  */
 import { writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ export const hello = app.function()(
 describe("npm pack", () => {
   it("lists dist, the types, bin, README and LICENSE, and no tests, benchmarks or fixtures", async () => {
     const files = await packList();
-    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts"]) {
+    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts", "dist/dashboard/index.html", "dist/dashboard/app.js", "dist/dashboard/style.css"]) {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => /^(test|bench|src|examples|scripts|\.ci)\//.test(f) || f.includes("fixtures"))).toEqual([]);
@@ -40,6 +40,10 @@ describe("a project that installed the tarball", () => {
       const answer = await served.request("packed-hello-dev.localhost");
       expect(answer.status).toBe(200);
       expect(answer.json()).toEqual({ message: "from the tarball" });
+      // The dashboard's files come from the package too.
+      const page = await served.request("wharf.localhost", "/assets/app.js");
+      expect(page.status).toBe(200);
+      expect(page.text).toContain("new EventSource");
     } finally {
       await served.stop();
     }
