@@ -2,7 +2,7 @@
 // declaration files into dist/types with tsc; dependencies stay external (resolved from
 // node_modules at run time). Runs on `npm ci` (prepare) and before `npm pack` (prepack).
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -18,6 +18,10 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+
+// The dashboard's page, script and styles, served by the CLI from beside it (src/dashboard/assets.ts).
+rmSync("dist/dashboard", { recursive: true, force: true });
+cpSync("src/dashboard/public", "dist/dashboard", { recursive: true });
 
 // Declarations: the SDK's sources import each other as `./x.ts`; a published `.d.ts` must say
 // `./x.js`, or users' tsc (nodenext, bundler) fails with TS5097 without allowImportingTsExtensions.

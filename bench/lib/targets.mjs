@@ -22,12 +22,16 @@ export async function startBareNode(root) {
   return { procs: [proc], port: Number(proc.match[1]) };
 }
 
-/** (b), (c) `wharf serve FILE --port 0`, run from the repo root so `wharf` resolves. */
+/**
+ * (b), (c) `wharf serve FILE --port 0 --quiet`, run from the repo root so `wharf` resolves.
+ * `--quiet`: the request log lines measure the terminal, not the gateway (bench/observe.mjs
+ * measures them); counters and metrics stay on, as for any user.
+ */
 export async function startWharf(root, file, extraArgs = []) {
   const proc = await startProcess({
     name: `wharf serve ${file} ${extraArgs.join(" ")}`.trim(),
     command: process.execPath,
-    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0", ...extraArgs],
+    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0", "--quiet", ...extraArgs],
     cwd: root,
     ready: /=> http:\/\/([^\s/:]+):(\d+)/,
     timeoutMs: 30_000,

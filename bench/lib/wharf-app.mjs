@@ -13,7 +13,7 @@ export async function startWharfApp(root, file, { lastFunction, env = {} }) {
   const proc = await startProcess({
     name: `wharf serve ${file}`,
     command: process.execPath,
-    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0"],
+    args: [join(root, "bin/wharf.js"), "serve", file, "--port", "0", "--quiet"],
     cwd: root,
     env,
     ready: new RegExp(`web function ${lastFunction} => http://[^\\s/:]+:\\d+`),

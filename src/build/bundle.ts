@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { WharfError } from "../sdk/errors.ts";
 import { cacheBundle } from "./bundle-cache.ts";
@@ -44,12 +45,19 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
       banner: { js: REQUIRE_SHIM },
       logLevel: "silent",
       absWorkingDir: dirname(file),
+      // A source map of the user's code only (the agent's own stays off: docs/observability.md),
+      // so stack traces name src/app.ts:12:5 rather than a line of the bundle.
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: join(dirname(file), "wharf-bundle.mjs"),
     });
   } catch (err) {
     throw new WharfError("BUILD_FAILED", formatBuildError(err, dirname(file)), { cause: err });
   }
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new WharfError("BUILD_FAILED", `${entry}: esbuild produced no output`, { kind: "system" });
+  const code = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
+  if (code === undefined) throw new WharfError("BUILD_FAILED", `${entry}: esbuild produced no output`, { kind: "system" });
+  const output = { contents: map === undefined ? code.contents : withInlineMap(code.text, map.text, dirname(file)) };
   const hash = createHash("sha256").update(output.contents).digest("hex");
   // Beside the project's node_modules, so external packages resolve from the bundle's location.
   const path = cacheBundle(join(projectRoot(file), "node_modules", ".cache", "wharf"), file, hash, output.contents);
@@ -57,6 +65,18 @@ export async function bundleApp(entry: string, sdkPath: string): Promise<Bundle>
     .map((p) => resolve(dirname(file), p))
     .filter((p) => !p.includes("node_modules") && p !== resolve(sdkPath));
   return { path, hash, inputs };
+}
+
+/**
+ * The bundle with its source map inline, the map's sources made absolute: the bundle is run from
+ * a cache dir (serve) or a server's data dir (deploy), so paths relative to where esbuild would
+ * have written it would point nowhere.
+ */
+function withInlineMap(code: string, mapText: string, workingDir: string): Buffer {
+  const map = JSON.parse(mapText) as { sources: string[] };
+  map.sources = map.sources.map((s) => pathToFileURL(resolve(workingDir, s)).href);
+  const body = code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n");
+  return Buffer.from(`${body}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`);
 }
 
 function projectRoot(file: string): string {

@@ -12,14 +12,16 @@ const SUBCOMMANDS = "list, stop, logs, history or rollback";
 export const APP = {
   name: "app",
   brief: "list, stop, follow logs of, and roll back the apps on the server",
-  usage: ["app list", "app stop NAME", "app logs NAME [-f]", "app history NAME", "app rollback NAME [VERSION]"],
+  usage: ["app list", "app stop NAME", "app logs NAME [-f] [--function F] [--since 10m]", "app history NAME", "app rollback NAME [VERSION]"],
   summary: "The apps on the running wharf server: list them with their endpoints and custom domains, stop one, read or follow its logs, see its versions, roll back to an earlier one.",
   flags: {
     data: { type: "string", value: "DIR", help: "the server's data dir (default $WHARF_DATA, else ~/.wharf)" },
     json: { type: "boolean", default: false, help: "print list, history and rollback results as JSON" },
     follow: { type: "boolean", short: "f", default: false, help: "logs: keep printing new lines" },
+    function: { type: "string", value: "F", help: "logs: only the lines of function F" },
+    since: { type: "string", value: "WHEN", help: "logs: only lines since a duration ago (30s, 10m, 2h, 1d) or an ISO time" },
   },
-  examples: ["wharf app list", "wharf app logs example -f", "wharf app rollback example 2"],
+  examples: ["wharf app list", "wharf app logs example -f", "wharf app logs example --function hello --since 10m", "wharf app rollback example 2"],
 } as const satisfies CommandSpec;
 
 const SUBS = ["list", "stop", "logs", "history", "rollback"];
@@ -76,7 +78,12 @@ export async function app(args: string[], out: Output): Promise<void> {
       process.once("SIGTERM", stop);
       let partial = "";
       try {
-        await client().stream(`${path(n, "logs")}${values.follow ? "?follow=1" : ""}`, (text) => {
+        const query = new URLSearchParams();
+        if (values.follow) query.set("follow", "1");
+        if (values.function !== undefined) query.set("function", values.function);
+        if (values.since !== undefined) query.set("since", String(sinceFlag(values.since)));
+        const search = query.size === 0 ? "" : `?${query.toString()}`;
+        await client().stream(`${path(n, "logs")}${search}`, (text) => {
           const lines = (partial + text).split("\n");
           partial = lines.pop() ?? "";
           for (const line of lines) out.info(line);
@@ -90,4 +97,15 @@ export async function app(args: string[], out: Output): Promise<void> {
     default:
       throw sub === undefined ? new UsageError(`wharf app needs a subcommand: ${SUBCOMMANDS}`) : unknownSub("app", sub, SUBS, SUBCOMMANDS);
   }
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 10m` (s, m, h, d) or an ISO time → ms since the epoch. */
+export function sinceFlag(value: string, now = Date.now()): number {
+  const m = /^(\d+)([smhd])$/.exec(value);
+  if (m !== null) return now - Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
+  const time = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) throw new UsageError(`--since ${value} is not a duration or a time: use e.g. 30s, 10m, 2h, 1d or 2026-12-02T18:00:00Z`);
+  return time;
 }

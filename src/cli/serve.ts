@@ -27,6 +27,7 @@ import { platformPages } from "../dashboard/pages.ts";
 import type { DashboardSource } from "../dashboard/source.ts";
 import { createMetrics } from "../observe/metrics.ts";
 import { Telemetry } from "../observe/telemetry.ts";
+import type { RequestRecord } from "../observe/request-record.ts";
 import { livePools } from "../dashboard/source.ts";
 
 export interface ServeOptions {
@@ -100,7 +101,8 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       () => current?.endpoints.map((e) => ({ name: e.name, url: source.url(e.label) })) ?? [],
       () => source.url("wharf"),
     ),
-    onRequest: options.quiet === true ? telemetry.request : (r) => { telemetry.request(r); out.request(r); },
+    // WHARF_OBSERVE=0 turns request records off altogether: only for measuring their cost (bench/observe.mjs).
+    ...(process.env["WHARF_OBSERVE"] === "0" ? {} : { onRequest: options.quiet === true ? telemetry.request : (r: RequestRecord) => { telemetry.request(r); out.request(r); } }),
     limits: options.limits ?? {},
     handoff: options.handoff === true,
   });

@@ -154,6 +154,7 @@ export async function server(args: string[], out: Output): Promise<void> {
       onEvent: (m) => out.info(m),
       onLog: (app, fn, line, stream) => out.log(`${app}/${fn}`, line, stream),
       telemetry,
+      logsDir: join(dir, "logs", "apps"),
     });
     const target = platform;
     const api = createAdminApi(
@@ -164,6 +165,7 @@ export async function server(args: string[], out: Output): Promise<void> {
         list: () => target.list(),
         historyOf: (app) => target.historyOf(app),
         logs: target.logs,
+        functionsOf: (app) => target.functionsOf(app),
         createToken: (name) => {
           const token = createToken(store, name);
           tokens.invalidate();

@@ -91,14 +91,20 @@ describe("admin API", () => {
 
   it("streams an app's logs: the backlog, then new lines while following", async () => {
     const { api, logs } = fakeTarget();
-    logs.append("demo", "hello", "old");
-    expect(await (await call(api, "GET", "/v1/apps/demo/logs")).text()).toBe("[hello] old\n");
-    const answer = await call(api, "GET", "/v1/apps/demo/logs?follow=1");
+    const t = Date.parse("2026-12-02T18:00:00.000Z");
+    logs.append("demo", "hello", "old", t);
+    logs.append("demo", "other", "elsewhere", t + 1000);
+    expect(await (await call(api, "GET", "/v1/apps/demo/logs")).text()).toBe("2026-12-02T18:00:00.000Z [hello] old\n2026-12-02T18:00:01.000Z [other] elsewhere\n");
+    expect(await (await call(api, "GET", "/v1/apps/demo/logs?function=other")).text()).toBe("2026-12-02T18:00:01.000Z [other] elsewhere\n");
+    expect(await (await call(api, "GET", `/v1/apps/demo/logs?since=${t + 500}`)).text()).toBe("2026-12-02T18:00:01.000Z [other] elsewhere\n");
+    expect((await call(api, "GET", "/v1/apps/demo/logs?since=soon")).status).toBe(400);
+    const answer = await call(api, "GET", "/v1/apps/demo/logs?follow=1&function=hello");
     const reader = answer.body?.getReader();
     const decoder = new TextDecoder();
-    expect(decoder.decode((await reader?.read())?.value)).toBe("[hello] old\n");
-    logs.append("demo", "hello", "new");
-    expect(decoder.decode((await reader?.read())?.value)).toBe("[hello] new\n");
+    expect(decoder.decode((await reader?.read())?.value)).toBe("2026-12-02T18:00:00.000Z [hello] old\n");
+    logs.append("demo", "other", "not this one", t + 2000);
+    logs.append("demo", "hello", "new", t + 3000);
+    expect(decoder.decode((await reader?.read())?.value)).toBe("2026-12-02T18:00:03.000Z [hello] new\n");
     await reader?.cancel();
   });
 

@@ -5,7 +5,7 @@
  *
  *   GET  /v1/apps                       POST /v1/apps {bundle, name?}        (deploy)
  *   POST /v1/apps/NAME/stop {}          POST /v1/apps/NAME/rollback {version?}
- *   GET  /v1/apps/NAME/history          GET  /v1/apps/NAME/logs[?follow=1]   (text, one line each)
+ *   GET  /v1/apps/NAME/history          GET  /v1/apps/NAME/logs[?follow=1][&function=F][&since=MS] (text)
  *   GET  /v1/tokens                     POST /v1/tokens {name?}              POST /v1/tokens/ID/revoke {}
  *   GET  /v1/domains                    POST /v1/domains {name, cert, key} | {name, acme: {directory, email?}}
  *   POST /v1/domains/NAME/remove {}
@@ -14,7 +14,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { WharfError } from "../sdk/errors.ts";
 import { deployBody, domainAddBody, emptyBody, rollbackBody, tokenCreateBody } from "./admin-schemas.ts";
-import type { AppLogs } from "./app-logs.ts";
+import { formatLogLine, matches, type AppLogs, type LogFilter } from "./app-logs.ts";
 import type { DomainInfo } from "./domains.ts";
 import type { AppSummary, DeployResult } from "./platform.ts";
 import type { VersionRow } from "./store.ts";
@@ -28,6 +28,8 @@ export interface AdminTarget {
   list(): AppSummary[];
   historyOf(app: string): VersionRow[];
   readonly logs: Pick<AppLogs, "lines" | "follow">;
+  /** The function names of an app's latest version (to refuse a `function` filter that names none). */
+  functionsOf?(app: string): string[];
   createToken(name: string): { id: string; secret: string; name: string; created: number };
   listTokens(): TokenInfo[];
   /** False when there is no such token. */
@@ -49,6 +51,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   APP_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
+  FUNCTION_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
   DOMAIN_NOT_FOUND: 404,
   ACME_BUSY: 409,
@@ -90,7 +93,7 @@ export function createAdminApi(target: AdminTarget, adminToken: string): (reques
     if ((m = /^\/v1\/apps\/([^/]+)\/logs$/.exec(path)) && method === "GET") {
       const app = appParam(m);
       target.historyOf(app);
-      return logStream(target.logs, app, url.searchParams.get("follow") === "1");
+      return logStream(target.logs, app, url.searchParams.get("follow") === "1", logFilter(url.searchParams, app, target.functionsOf?.(app)));
     }
     if (path === "/v1/tokens" && method === "GET") return json({ tokens: target.listTokens() });
     if (path === "/v1/tokens" && method === "POST") {
@@ -173,20 +176,33 @@ async function parseBody<S extends z.ZodType>(request: Request, schema: S): Prom
 }
 
 /** The app's buffered log lines, then (with `follow`) every new one until the client goes away. */
-function logStream(logs: AdminTarget["logs"], app: string, follow: boolean): Response {
+/** `function` and `since` (ms since epoch) of a logs call, checked. */
+function logFilter(params: URLSearchParams, app: string, functions: string[] | undefined): LogFilter {
+  const fn = params.get("function") ?? undefined;
+  if (fn !== undefined && functions !== undefined && !functions.includes(fn)) {
+    throw new WharfError("FUNCTION_NOT_FOUND", `app ${app} has no function ${fn}: its functions are ${functions.join(", ") || "none"}`);
+  }
+  const given = params.get("since");
+  const since = given === null ? undefined : Number(given);
+  if (since !== undefined && !(Number.isInteger(since) && since >= 0)) throw new WharfError("BAD_REQUEST", `since=${given} is not a time in ms since the epoch`);
+  return { fn, since };
+}
+
+function logStream(logs: AdminTarget["logs"], app: string, follow: boolean, filter: LogFilter = {}): Response {
   const encoder = new TextEncoder();
   let unsubscribe = (): void => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const backlog = logs.lines(app);
+      const backlog = logs.lines(app, filter);
       if (backlog.length > 0) controller.enqueue(encoder.encode(`${backlog.join("\n")}\n`));
       if (!follow) {
         controller.close();
         return;
       }
-      unsubscribe = logs.follow(app, (line) => {
+      unsubscribe = logs.follow(app, (entry) => {
+        if (!matches(entry, filter)) return;
         try {
-          controller.enqueue(encoder.encode(`${line}\n`));
+          controller.enqueue(encoder.encode(`${formatLogLine(entry)}\n`));
         } catch {
           unsubscribe();
         }

@@ -37,6 +37,8 @@ export interface PlatformOptions {
   onEvent(message: string): void;
   /** Container log lines, by app and function. */
   onLog(app: string, fn: string, line: string, stream: "stdout" | "stderr"): void;
+  /** Where each app's container logs are kept on disk (size-capped); none: in memory only. */
+  logsDir?: string;
   /** Where logs, cold starts and container exits are counted for the dashboard and metrics. */
   telemetry?: Telemetry;
 }
@@ -66,12 +68,13 @@ interface Running {
 
 
 export class Platform {
-  readonly logs = new AppLogs();
+  readonly logs: AppLogs;
   private readonly running = new Map<string, Running>();
   private readonly failed = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: PlatformOptions) {
+    this.logs = new AppLogs(undefined, options.logsDir);
     options.routes.setRoutes(this.table());
   }
 
@@ -190,11 +193,18 @@ export class Platform {
     return { versions: [...this.running.values()].map((r) => r.version.status()) };
   }
 
+  /** The functions of an app's latest version. */
+  functionsOf(app: string): string[] {
+    const row = this.options.store.activeVersion(app) ?? this.options.store.history(app).at(-1);
+    return row === undefined ? [] : parseManifest(JSON.parse(row.manifest)).functions.map((f) => f.name);
+  }
+
   /** Stops every running version (server shutdown). */
   async close(graceMs = 2000): Promise<void> {
     const all = [...this.running.values()];
     this.running.clear();
     await Promise.all(all.map((r) => r.version.stop("shutdown", graceMs)));
+    await this.logs.close();
   }
 
   private async launch(manifest: Manifest, hash: string, path: string, note: string): Promise<DeployResult> {

@@ -1,7 +1,7 @@
 /**
- * The dashboard's static files (src/dashboard/public/), read once and served by Wharf itself:
- * no CDN, nothing fetched from elsewhere. Found from the package root, so the same code works
- * from dist/ and from src/.
+ * The dashboard's static files (src/dashboard/public/, copied to dist/dashboard/ by the build),
+ * read once and served by Wharf itself: no CDN, nothing fetched from elsewhere. Found beside the
+ * built CLI (an installed package has no src/), else in the sources (code run from src/).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,6 +16,7 @@ const TYPES: Record<string, string> = {
 
 function publicDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
+  if (existsSync(join(dir, "dashboard", "index.html"))) return join(dir, "dashboard");
   for (;;) {
     if (existsSync(join(dir, "package.json"))) return join(dir, "src", "dashboard", "public");
     const up = dirname(dir);

@@ -4,7 +4,7 @@
  * its trace id and flags with a new parent id (the gateway's own hop), an invalid or missing one
  * starts a new trace.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
 
 /** What a request id may look like: printable, no spaces or quotes, short enough for a log line. */
 const REQUEST_ID = /^[A-Za-z0-9._~:@+=/-]{1,128}$/;
@@ -24,7 +24,7 @@ export function traceparentFrom(given: string | string[] | undefined): string {
     const versionOk = version === "00" ? rest === undefined : version !== "ff";
     if (versionOk && traceId !== ZERO_TRACE && parentId !== ZERO_SPAN) return `00-${traceId}-${spanId()}-${flags}`;
   }
-  return `00-${randomBytes(16).toString("hex")}-${spanId()}-01`;
+  return `00-${randomHex(16)}-${spanId()}-01`;
 }
 
 /** The trace id inside a traceparent this module produced. */
@@ -34,7 +34,23 @@ export function traceIdOf(traceparent: string): string {
 
 function spanId(): string {
   for (;;) {
-    const id = randomBytes(8).toString("hex");
+    const id = randomHex(8);
     if (id !== ZERO_SPAN) return id;
   }
+}
+
+/**
+ * Random bytes as hex, from a pool refilled 4 KiB at a time: a `randomBytes` call per id costs
+ * ~8 µs, which is measurable per request (same CSPRNG, fewer calls).
+ */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString("hex", used, used + bytes);
+  used += bytes;
+  return hex;
 }

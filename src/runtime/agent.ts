@@ -18,8 +18,25 @@ import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type AdoptMessage, type Fro
 
 
 async function importApp(bundle: string) {
+  // Source maps for what is loaded from now on: the user's bundle (it carries its map inline),
+  // not dist/agent.js, whose map would cost every container ~2 MiB (container.ts).
+  process.setSourceMapsEnabled(true);
   const mod = (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
   return loadApp(mod);
+}
+
+/** ` (at src/app.ts:3:7)`: where in the user's code an import-time exception was thrown. */
+function atUserLine(err: unknown): string {
+  if (!(err instanceof Error) || err.name === "WharfError" || err.stack === undefined) return "";
+  for (const line of err.stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(line.trim());
+    if (m === null) continue;
+    const path = (m[1] ?? "").replace(/^file:\/\//, "");
+    if (path.includes("/node_modules/") || path.endsWith("/agent.js") || path.startsWith("node:")) continue;
+    const shown = path.startsWith(`${process.cwd()}/`) ? path.slice(process.cwd().length + 1) : path;
+    return ` (at ${decodeURIComponent(shown)}:${m[2] ?? ""}:${m[3] ?? ""})`;
+  }
+  return "";
 }
 
 function messageOf(err: unknown): string {
@@ -33,7 +50,7 @@ async function check(bundle: string): Promise<void> {
     process.exit(0);
   } catch (err) {
     if (!(err instanceof Error && err.name === "WharfError")) process.stderr.write(`${err instanceof Error ? (err.stack ?? "") : ""}\n`);
-    process.stderr.write(`${ERROR_MARK}${messageOf(err).split("\n")[0]}\n`);
+    process.stderr.write(`${ERROR_MARK}${messageOf(err).split("\n")[0]}${atUserLine(err)}\n`);
     process.exit(1);
   }
 }

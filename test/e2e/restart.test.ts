@@ -97,6 +97,8 @@ describe("wharf server after kill -9", () => {
     expect(list).toMatch(/^durable\s+v2\s+active\s/m);
     expect(list).toMatch(/^other\s+v1\s+active\s/m);
     expect(list).toMatch(/^parked\s+v1\s+stopped\s+-\s+-$/m);
+    // The app's logs were on disk: what its containers wrote before the kill is still there.
+    expect((await wharf("app", "logs", "durable")).output).toMatch(/^\S+Z \[Api\] slow start of version 3$/m);
     const history = (await wharf("app", "history", "durable")).output.trim().split("\n").slice(1);
     expect(history.map((l) => l.split(/\s{2,}/)[2])).toEqual(["superseded", "active"]);
 

@@ -127,13 +127,23 @@ describe("wharf server and wharf deploy", () => {
 
   it("shows an app's logs, prefixed by function, and follows new ones", async () => {
     expect((await server.request("steady-echo.localhost", "/?say=before-logs")).status).toBe(200);
-    await expect.poll(async () => (await wharf("app", "logs", "steady")).output, { timeout: 5000 }).toContain("[echo] said before-logs\n");
+    await expect.poll(async () => (await wharf("app", "logs", "steady")).output, { timeout: 5000 }).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[echo\] said before-logs$/m);
+    // --function picks one function's lines; --since drops older ones; a function that does not exist is refused.
+    expect((await wharf("app", "logs", "steady", "--function", "echo")).output).toContain("[echo] said before-logs");
+    expect((await wharf("app", "logs", "steady", "--function", "Api")).output).not.toContain("said before-logs");
+    expect((await wharf("app", "logs", "steady", "--since", "10m")).output).toContain("[echo] said before-logs");
+    const future = await wharf("app", "logs", "steady", "--since", new Date(Date.now() + 60_000).toISOString());
+    expect([future.code, future.output]).toEqual([0, ""]);
+    const unknown = await wharf("app", "logs", "steady", "--function", "nope");
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toMatch(/app steady has no function nope: its functions are /);
+    expect((await wharf("app", "logs", "steady", "--since", "yesterday")).code).toBe(2);
 
     const follow = spawn(process.execPath, [CLI, "app", "logs", "steady", "-f", "--data", state], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
     const followed = watchLines(follow, "logs -f");
-    await followed.waitFor(/^\[echo\] said before-logs$/);
+    await followed.waitFor(/Z \[echo\] said before-logs$/);
     expect((await server.request("steady-echo.localhost", "/?say=while-following")).status).toBe(200);
-    await followed.waitFor(/^\[echo\] said while-following$/);
+    await followed.waitFor(/Z \[echo\] said while-following$/);
     follow.kill("SIGINT");
     expect(await followed.exited).toBe(0);
   });

@@ -1,6 +1,6 @@
 /**
  * An installable package: `npm pack` holds what a user runs (dist/ with the CLI, the container
- * agent and the SDK, the declaration files, bin/, README, LICENSE) and none of the repo's tests,
+ * agent and the SDK, the declaration files, the dashboard's files, bin/, README, LICENSE) and none of the repo's tests,
  * benchmarks or fixtures; a project that installed the tarball serves with `npx wharf serve`.
  */
 import { writeFileSync } from "node:fs";
@@ -18,11 +18,10 @@ export const hello = app.function()(
 describe("npm pack", () => {
   it("lists dist, the types, bin, README and LICENSE, and no tests, benchmarks or fixtures", async () => {
     const files = await packList();
-    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts", "src/dashboard/public/index.html"]) {
+    for (const needed of ["package.json", "README.md", "LICENSE", "bin/wharf.js", "dist/cli.js", "dist/agent.js", "dist/sdk.js", "dist/types/index.d.ts", "dist/dashboard/index.html", "dist/dashboard/app.js", "dist/dashboard/style.css"]) {
       expect(files).toContain(needed);
     }
-    // The dashboard's static files are read from the package at run time; no other source ships.
-    expect(files.filter((f) => (/^(test|bench|src|examples|scripts|\.ci)\//.test(f) && !f.startsWith("src/dashboard/public/")) || f.includes("fixtures"))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|src|examples|scripts|\.ci)\//.test(f) || f.includes("fixtures"))).toEqual([]);
   });
 });
 
@@ -44,6 +43,10 @@ describe("a project that installed the tarball", () => {
       const dashboard = await served.request("wharf.localhost");
       expect(dashboard.status).toBe(200);
       expect(dashboard.headers["content-type"]).toMatch(/^text\/html/);
+      // The dashboard's files come from the package too.
+      const page = await served.request("wharf.localhost", "/assets/app.js");
+      expect(page.status).toBe(200);
+      expect(page.text).toContain("new EventSource");
     } finally {
       await served.stop();
     }
