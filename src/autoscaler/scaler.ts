@@ -19,6 +19,10 @@ export interface ScalerDeps {
   graceMs: number;
   /** Requests allowed to wait per function beyond its containers' capacity. */
   maxQueue: number;
+  /** A container began serving, `ms` after its start was asked for (dashboard, metrics). */
+  onStarted?(id: string, ms: number, reason: StartReason): void;
+  /** A container left the pool for `reason` (dashboard, metrics). */
+  onExit?(id: string, reason: StopReason): void;
 }
 
 /** Consecutive failures before backing off; a container that served this long resets the count. */
@@ -30,6 +34,11 @@ export interface ScalerStatus {
   name: string;
   containers: number;
   starting: number;
+  /** Containers serving at least one request, and none. */
+  busy: number;
+  idle: number;
+  /** Containers out of rotation, finishing their in-flight requests before they stop. */
+  draining: number;
   inFlight: number;
   queued: number;
   backingOff: boolean;
@@ -40,6 +49,7 @@ export class Scaler {
   readonly pool: Pool;
   private readonly counts = { started: 0, stopped: 0, crashed: 0 };
   private starting = 0;
+  private draining = 0;
   private failures = 0;
   private backoffUntil = 0;
   private stopped = false;
@@ -56,6 +66,7 @@ export class Scaler {
   async startInitial(): Promise<void> {
     const count = Math.max(1, this.options.minContainers);
     this.starting += count;
+    const began = performance.now();
     const handles = await Promise.allSettled(Array.from({ length: count }, () => this.deps.start("initial")));
     this.starting -= count;
     const failed = handles.find((h): h is PromiseRejectedResult => h.status === "rejected");
@@ -63,7 +74,10 @@ export class Scaler {
       if (h.status !== "fulfilled") continue;
       // Stopped meanwhile (another function of the version failed): this one must not linger.
       if (this.stopped) await h.value.stop(0);
-      else this.adopt(h.value, "initial");
+      else {
+        this.deps.onStarted?.(h.value.id, performance.now() - began, "initial");
+        this.adopt(h.value, "initial");
+      }
     }
     if (failed !== undefined) throw failed.reason;
   }
@@ -104,7 +118,10 @@ export class Scaler {
         this.starting--;
         if (process.env["WHARF_TIMING"] === "1") this.deps.onEvent(`[timing] ${this.name}: container start took ${(performance.now() - began).toFixed(1)} ms`);
         if (this.stopped) void handle.stop(0);
-        else this.adopt(handle, reason);
+        else {
+          this.deps.onStarted?.(handle.id, performance.now() - began, reason);
+          this.adopt(handle, reason);
+        }
       },
       (err: unknown) => {
         this.starting--;
@@ -118,6 +135,9 @@ export class Scaler {
       name: this.name,
       containers: this.pool.members.length,
       starting: this.starting,
+      busy: this.pool.members.filter((m) => m.inFlight > 0).length,
+      idle: this.pool.members.filter((m) => m.inFlight === 0).length,
+      draining: this.draining,
       inFlight: this.pool.inFlight,
       queued: this.pool.queued,
       backingOff: Date.now() < this.backoffUntil,
@@ -136,6 +156,7 @@ export class Scaler {
       if (member.draining || this.stopped) return;
       this.pool.remove(member);
       this.counts.crashed++;
+      this.deps.onExit?.(handle.id, "crash");
       void member.client.destroy();
       const why = handle.exitReason?.() ?? (signal ?? `exit code ${code}`);
       // The requests that were in it and failed (502): `lost`, counted by the gateway, whether it
@@ -168,14 +189,20 @@ export class Scaler {
   private async retire(member: Member, reason: StopReason, graceMs = this.deps.graceMs): Promise<void> {
     this.pool.remove(member);
     this.counts.stopped++;
+    this.draining++;
+    this.deps.onExit?.(member.handle.id, reason);
     this.deps.onEvent(`container ${member.handle.id} of ${this.name} stopping (${reason}); ${this.pool.members.length} running`);
     // Drain at the gateway first: the container keeps listening until its last input is done.
     // Connections handed to it count as inputs until they close; it closes them as they fall idle.
     member.handle.drainAdopted?.();
     const deadline = Date.now() + graceMs;
     while (member.inFlight > 0 && Date.now() < deadline) await sleep(20);
-    await member.handle.stop(Math.max(0, deadline - Date.now()));
-    await member.client.destroy();
+    try {
+      await member.handle.stop(Math.max(0, deadline - Date.now()));
+      await member.client.destroy();
+    } finally {
+      this.draining--;
+    }
   }
 
   /** Stops everything: queued requests go to the next version; in-flight ones get the grace period. */

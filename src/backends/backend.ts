@@ -49,6 +49,8 @@ export interface Backend {
   prepare?(bundle: string | undefined): void;
   /** Resolves once the container serves; rejects with the container's one-line reason. */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
+  /** Warmed idle runtimes kept ready, where the backend keeps any. */
+  readonly standbyCount?: number;
   /** Stops every container this backend started. */
   close(): Promise<void>;
 }

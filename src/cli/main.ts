@@ -18,10 +18,11 @@ const USAGE = `usage: wharf <command> [options]
 
 commands:
   serve FILE [--port 8000] [--host 127.0.0.1] [--domain localhost] [--max-queue 1000] [--data DIR]
-        ${LIMIT_USAGE} [--handoff]
+        ${LIMIT_USAGE} [--handoff] [--quiet]
       bundle FILE, serve every endpoint on an embedded gateway, reload on save
       (proxy-auth tokens are read from DIR, as created by wharf token create);
-      --handoff hands eligible client connections to the containers (docs/handoff.md)
+      --handoff hands eligible client connections to the containers (docs/handoff.md);
+      one line per request is printed unless --quiet
   server [--port 8000] [--admin-port 8001] [--data DIR] [--host 127.0.0.1] [--domain localhost]
          [--https-port N] [--renew-before-days 30] [--handoff]
       run the platform: a gateway for every deployed app and the admin API; state in DIR;
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
             "max-queue": { type: "string", default: "1000" },
             data: { type: "string" },
             handoff: { type: "boolean", default: false },
+            quiet: { type: "boolean", short: "q", default: false },
             ...LIMIT_FLAGS,
           },
         });
@@ -61,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
         if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE");
         const port = portFlag("port", values.port);
         const maxQueue = countFlag("max-queue", values["max-queue"]);
-        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff }, out);
+        await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet }, out);
         return 0;
       }
       case "server":

@@ -3,6 +3,8 @@
  * function's name, errors as one line.
  */
 import type { Writable } from "node:stream";
+import { requestLine } from "../observe/request-log.ts";
+import type { RequestRecord } from "../observe/request-record.ts";
 
 export interface Output {
   success(message: string): void;
@@ -11,6 +13,8 @@ export interface Output {
   error(message: string): void;
   /** A line a container wrote, prefixed with its function's name. */
   log(source: string, line: string, stream: "stdout" | "stderr"): void;
+  /** One line for a request the gateway answered (`wharf serve`'s request log). */
+  request(record: RequestRecord): void;
 }
 
 const PALETTE = [36, 35, 33, 32, 34, 96, 95, 93];
@@ -32,6 +36,7 @@ export function createOutput(stdout: Writable & { isTTY?: boolean } = process.st
     info: (m) => stdout.write(`${m}\n`),
     warn: (m) => stderr.write(`${paint(33, "warning:")} ${m}\n`),
     error: (m) => stderr.write(`${paint(31, "error:")} ${m}\n`),
+    request: (record) => stdout.write(`${requestLine(record, paint)}\n`),
     log: (source, line, stream) => (stream === "stdout" ? stdout : stderr).write(`${paint(colorOf(source), `[${source}]`)} ${line}\n`),
   };
 }

@@ -19,6 +19,12 @@ import { WharfError } from "../sdk/errors.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH, SDK_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
+import { unknownHostPage } from "../dashboard/not-found.ts";
+import { platformPages } from "../dashboard/pages.ts";
+import type { DashboardSource } from "../dashboard/source.ts";
+import { createMetrics } from "../observe/metrics.ts";
+import { Telemetry } from "../observe/telemetry.ts";
+import { livePools } from "../dashboard/source.ts";
 
 export interface ServeOptions {
   file: string;
@@ -33,6 +39,8 @@ export interface ServeOptions {
   limits?: Partial<EdgeLimits>;
   /** Hand eligible client connections to containers (docs/handoff.md). */
   handoff?: boolean;
+  /** No request log lines (`--quiet`). */
+  quiet?: boolean;
 }
 
 
@@ -40,9 +48,32 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m) });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
-  const gateway = new Gateway({ verify: tokens.verify, status: () => ({ versions: current === undefined ? [] : [current.status()] }), limits: options.limits ?? {}, handoff: options.handoff === true });
   let current: Version | undefined;
   let inputs: string[] = [];
+  let reloads = 0;
+  let port = options.port;
+  const versions = (): { version: Version; label: string }[] => (current === undefined ? [] : [{ version: current, label: reloads === 0 ? "dev" : `dev (reloaded ${reloads}×)` }]);
+  const metrics = await createMetrics(livePools({ versions, standby: () => backend.standbyCount }));
+  const telemetry = new Telemetry(Date.now, [metrics]);
+  const source: DashboardSource = {
+    mode: "serve",
+    versions,
+    url: (label) => `http://${label}.${options.domain}${port === 80 ? "" : `:${port}`}`,
+    telemetry,
+    standby: () => backend.standbyCount,
+  };
+  const status = (): unknown => ({ versions: current === undefined ? [] : [current.status()] });
+  const gateway = new Gateway({
+    verify: tokens.verify,
+    platformPages: platformPages({ source, status, metrics: () => metrics.text() }),
+    unknownHost: unknownHostPage(
+      () => current?.endpoints.map((e) => ({ name: e.name, url: source.url(e.label) })) ?? [],
+      () => source.url("wharf"),
+    ),
+    onRequest: options.quiet === true ? telemetry.request : (r) => { telemetry.request(r); out.request(r); },
+    limits: options.limits ?? {},
+    handoff: options.handoff === true,
+  });
 
   const load = async (): Promise<Version> => {
     const bundle = await bundleApp(options.file, SDK_PATH);
@@ -57,8 +88,15 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       planned,
       maxQueue: options.maxQueue,
       graceMs: DRAIN_GRACE_MS,
-      onLog: (fn, line, stream) => out.log(fn, line, stream),
+      onLog: (fn, line, stream) => {
+        telemetry.log(manifest.app, fn, line, stream);
+        out.log(fn, line, stream);
+      },
       onEvent: (m) => out.info(m),
+      containers: {
+        started: (fn, id, ms, reason) => telemetry.coldStart(manifest.app, fn, id, ms, reason),
+        exited: (fn, _id, reason) => telemetry.exit(manifest.app, fn, reason),
+      },
     });
     await version.start();
     const built = buildRouteTable(options.domain, version.endpoints);
@@ -71,7 +109,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     return version;
   };
 
-  const port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
+  port = await gateway.listen(options.port, options.host).catch((err: NodeJS.ErrnoException) => {
     throw new WharfError("PORT_IN_USE", err.code === "EADDRINUSE" ? `port ${options.port} on ${options.host} is in use: pick another with --port` : `cannot listen on ${options.host}:${options.port}: ${err.message}`);
   });
   const shutdown = async (): Promise<void> => {
@@ -88,7 +126,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     throw err;
   }
   printEndpoints(current, options.domain, port, out);
-  out.info(`serving on ${options.host}:${port}; pool status at http://wharf.${options.domain}:${port}/status; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
+  out.info(`serving on ${options.host}:${port}; dashboard at http://wharf.${options.domain}:${port}/; watching ${basename(options.file)} for changes (Ctrl-C to stop)`);
 
   let reloading = false;
   let again = false;
@@ -103,6 +141,7 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
       const next = await load();
       const old = current;
       current = next;
+      reloads++;
       printEndpoints(next, options.domain, port, out);
       void old?.stop("reload");
     } catch (err) {

@@ -27,7 +27,16 @@ import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
 import { AGENT_PATH } from "./paths.ts";
 import { untilStopped } from "./signals.ts";
-import { DRAIN_GRACE_MS } from "../control/version.ts";
+import { DRAIN_GRACE_MS, type Version } from "../control/version.ts";
+import { jsonRequestLog } from "../observe/request-log.ts";
+import { RotatingFile } from "../observe/rotating-file.ts";
+import { createMetrics } from "../observe/metrics.ts";
+import { Telemetry } from "../observe/telemetry.ts";
+import { livePools } from "../dashboard/source.ts";
+import { adminMetrics } from "../observe/admin-metrics.ts";
+import { Access } from "../dashboard/access.ts";
+import { unknownHostPage } from "../dashboard/not-found.ts";
+import { platformPages } from "../dashboard/pages.ts";
 
 
 export async function server(args: string[], out: Output): Promise<void> {
@@ -78,9 +87,34 @@ export async function server(args: string[], out: Output): Promise<void> {
     checkIntervalMs: renewCheckInterval(),
     onEvent: (m) => out.info(m),
   });
+  const requestLog = new RotatingFile(join(dir, "logs", "requests.jsonl"), { maxBytes: bytesFromEnv("WHARF_REQUEST_LOG_BYTES") });
+  const liveVersions = (): { version: Version; label: string }[] => platform?.versions() ?? [];
+  const metrics = await createMetrics(livePools({ versions: liveVersions, standby: () => backend.standbyCount }));
+  const telemetry = new Telemetry(Date.now, [metrics]);
+  const writeRequest = jsonRequestLog(requestLog);
+  let gatewayPort = port;
   const gateway = new Gateway({
     verify: tokens.verify,
-    status: () => platform?.status() ?? { versions: [] },
+    onRequest: (r) => {
+      telemetry.request(r);
+      writeRequest(r);
+    },
+    // The reserved host: the dashboard and /status, behind the admin token (sign-in or Bearer).
+    platformPages: platformPages({
+      source: {
+        mode: "server",
+        versions: liveVersions,
+        url: (label) => `http://${label}.${domain}${gatewayPort === 80 ? "" : `:${gatewayPort}`}`,
+        telemetry,
+        standby: () => backend.standbyCount,
+        history: () => platform?.deployHistory() ?? [],
+      },
+      status: () => platform?.status() ?? { versions: [] },
+      access: new Access(adminToken),
+      metrics: () => metrics.text(),
+    }),
+    // Without the list: which apps run here is the dashboard's to tell, behind the token.
+    unknownHost: unknownHostPage(() => undefined, () => `http://wharf.${domain}${gatewayPort === 80 ? "" : `:${gatewayPort}`}/`),
     limits,
     acmeChallenge: (host, token) => acme.challenge(host, token),
     handoff: values.handoff,
@@ -93,12 +127,13 @@ export async function server(args: string[], out: Output): Promise<void> {
     await gateway.close();
     await platform?.close();
     await backend.close();
+    await requestLog.close();
     store.close();
     releasePid();
   };
 
   try {
-    const gatewayPort = await listenOrExplain(gateway.listen(port, values.host), "--port", port, values.host);
+    gatewayPort = await listenOrExplain(gateway.listen(port, values.host), "--port", port, values.host);
     const tlsPort = httpsPort === undefined ? undefined : await listenOrExplain(gateway.listenTls(httpsPort, values.host, { SNICallback: certificates.callback }), "--https-port", httpsPort, values.host);
     platform = new Platform({
       store,
@@ -112,6 +147,7 @@ export async function server(args: string[], out: Output): Promise<void> {
       graceMs: DRAIN_GRACE_MS,
       onEvent: (m) => out.info(m),
       onLog: (app, fn, line, stream) => out.log(`${app}/${fn}`, line, stream),
+      telemetry,
     });
     const target = platform;
     const api = createAdminApi(
@@ -137,7 +173,8 @@ export async function server(args: string[], out: Output): Promise<void> {
       },
       adminToken,
     );
-    admin = createServer(getRequestListener(api));
+    // GET /metrics beside the admin API, behind the same token (Prometheus: `authorization`).
+    admin = createServer(adminMetrics(adminToken, () => metrics.text(), getRequestListener(api)));
     const adminServer = admin;
     const actualAdminPort = await listenOrExplain(
       new Promise<number>((resolve, reject) => {
@@ -181,6 +218,15 @@ function acmeCaFromEnv(): string | undefined {
   } catch (err) {
     throw new WharfError("ACME_CA_FILE", `cannot read WHARF_ACME_CA_FILE ${file}: ${(err as Error).message}`);
   }
+}
+
+/** A size in bytes from the environment (for tests), or undefined for the default. */
+function bytesFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === "") return undefined;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < 1) throw new WharfError("ENV_INVALID", `${name}=${value} is not a whole number of bytes`);
+  return bytes;
 }
 
 /** How often certificates are checked for renewal: a day, or `WHARF_RENEW_CHECK_MS` (for tests). */

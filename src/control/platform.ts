@@ -17,6 +17,7 @@ import { parseManifest } from "./manifest-schema.ts";
 import { planEndpoints, type PlannedEndpoint } from "./plan.ts";
 import type { Store, VersionRow } from "./store.ts";
 import { Version } from "./version.ts";
+import type { Telemetry } from "../observe/telemetry.ts";
 
 export interface PlatformOptions {
   store: Store;
@@ -35,6 +36,8 @@ export interface PlatformOptions {
   onEvent(message: string): void;
   /** Container log lines, by app and function. */
   onLog(app: string, fn: string, line: string, stream: "stdout" | "stderr"): void;
+  /** Where logs, cold starts and container exits are counted for the dashboard and metrics. */
+  telemetry?: Telemetry;
 }
 
 export interface DeployResult {
@@ -165,6 +168,20 @@ export class Platform {
     return history;
   }
 
+  /** The running versions with their labels (`v3`), for the dashboard. */
+  versions(): { version: Version; label: string }[] {
+    return [...this.running.values()].map((r) => ({ version: r.version, label: `v${r.row.number}` }));
+  }
+
+  /** Every app's versions, newest first. */
+  deployHistory(): { app: string; number: number; created: number; status: string; note: string }[] {
+    const { store } = this.options;
+    return store
+      .apps()
+      .flatMap((app) => store.history(app).map((v) => ({ app, number: v.number, created: v.created, status: v.status, note: v.note })))
+      .sort((a, b) => b.created - a.created || b.number - a.number);
+  }
+
   status(): { versions: ReturnType<Version["status"]>[] } {
     return { versions: [...this.running.values()].map((r) => r.version.status()) };
   }
@@ -223,9 +240,14 @@ export class Platform {
       graceMs: this.options.graceMs,
       onLog: (fn, line, stream) => {
         this.logs.append(app, fn, line);
+        this.options.telemetry?.log(app, fn, line, stream);
         this.options.onLog(app, fn, line, stream);
       },
       onEvent: (message) => this.options.onEvent(`${app}: ${message}`),
+      containers: this.options.telemetry === undefined ? undefined : {
+        started: (fn, id, ms, reason) => this.options.telemetry?.coldStart(app, fn, id, ms, reason),
+        exited: (fn, _id, reason) => this.options.telemetry?.exit(app, fn, reason),
+      },
     });
     await version.start();
     return version;

@@ -8,6 +8,13 @@ import type { Backend } from "../backends/backend.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
 import type { Manifest } from "../runtime/manifest.ts";
 import type { PlannedEndpoint } from "./plan.ts";
+import type { StartReason } from "../autoscaler/scaler.ts";
+
+/** Container lifecycle events of a version, by function (dashboard and metrics). */
+export interface ContainerObserver {
+  started(fn: string, id: string, ms: number, reason: StartReason): void;
+  exited(fn: string, id: string, reason: StopReason): void;
+}
 
 export interface VersionOptions {
   backend: Backend;
@@ -23,6 +30,7 @@ export interface VersionOptions {
   onLog(fn: string, line: string, stream: "stdout" | "stderr"): void;
   /** Lifecycle events worth a log line (container started, stopped, crashed). */
   onEvent(message: string): void;
+  containers?: ContainerObserver | undefined;
 }
 
 /** How long a replaced or stopped version's in-flight requests may take before its containers stop. */
@@ -43,6 +51,8 @@ export class Version {
         graceMs: options.graceMs,
         maxQueue: options.maxQueue,
         onEvent: options.onEvent,
+        onStarted: (id, ms, reason) => options.containers?.started(fn.name, id, ms, reason),
+        onExit: (id, reason) => options.containers?.exited(fn.name, id, reason),
         start: () =>
           options.backend.start({
             id: `c${++nextId}`,
@@ -58,6 +68,7 @@ export class Version {
     }
     this.endpoints = options.planned.map((p) => ({
       name: p.name,
+      app: options.manifest.app,
       label: p.label,
       customDomains: p.customDomains,
       kind: p.endpoint.kind,
@@ -66,6 +77,15 @@ export class Version {
       timeoutMs: p.fn.options.timeout * 1000,
       pool: this.scalerOf(p.fn.name).pool,
     }));
+  }
+
+  get app(): string {
+    return this.options.manifest.app;
+  }
+
+  /** Each endpoint with its function and whether it serves /docs (the dashboard). */
+  endpointViews(): { name: string; label: string; function: string; kind: string; docs: boolean }[] {
+    return this.options.planned.map((p) => ({ name: p.name, label: p.label, function: p.fn.name, kind: p.endpoint.kind, docs: p.endpoint.docs }));
   }
 
   status(): { app: string; functions: ReturnType<Scaler["status"]>[] } {

@@ -21,6 +21,8 @@ import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } f
 import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
 import { connectionLost, containerGone, neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
+import type { RequestObserver } from "../observe/request-record.ts";
+import { Trace } from "../observe/trace.ts";
 
 export interface GatewayEndpoint extends Routable {
   kind: WebKind;
@@ -29,6 +31,8 @@ export interface GatewayEndpoint extends Routable {
   requiresProxyAuth: boolean;
   timeoutMs: number;
   pool: Pool;
+  /** The app this endpoint belongs to (for request logs and metrics). */
+  app?: string;
 }
 
 export interface GatewayOptions {
@@ -36,6 +40,15 @@ export interface GatewayOptions {
   verify: (credentials: Credentials) => boolean;
   /** The JSON served at `http://wharf.{domain}/status` (the platform's reserved host). */
   status?: () => unknown;
+  /**
+   * Serves every request to the reserved host `wharf.{domain}` instead of the built-in `/status`
+   * (the dashboard, src/dashboard/).
+   */
+  platformPages?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Called once per routed request when it ends (request log, dashboard, metrics: src/observe/). */
+  onRequest?: RequestObserver;
+  /** Answers an unknown host instead of the plain-text 404 (the HTML page for browsers); false declines. */
+  unknownHost?: (req: IncomingMessage, res: ServerResponse, host: string) => boolean;
   /** Limits on what clients may send; each defaults to its `DEFAULT_LIMITS` value (docs/edge.md). */
   limits?: Partial<EdgeLimits>;
   /**
@@ -231,6 +244,10 @@ export class Gateway {
   }
 
   private platformPage(req: IncomingMessage, res: ServerResponse): void {
+    if (this.options.platformPages !== undefined) {
+      this.options.platformPages(req, res);
+      return;
+    }
     req.resume();
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/status" && this.options.status !== undefined) {
@@ -276,11 +293,14 @@ export class Gateway {
       this.platformPage(req, res);
       return;
     }
+    const trace = new Trace(req, res, this.options.onRequest);
     let endpoint: GatewayEndpoint;
     try {
       endpoint = this.route(req);
     } catch (err) {
-      sendError(res, err);
+      // route() answers 404 only for a host it does not know.
+      const host = normalizeHost(req.headers.host);
+      if (!(err instanceof PlatformError && err.status === 404 && host !== undefined && this.options.unknownHost?.(req, res, host) === true)) sendError(res, err);
       req.resume();
       return;
     }
@@ -292,7 +312,7 @@ export class Gateway {
     const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
     try {
-      await this.proxy(req, res, endpoint, timeout.signal, buffered);
+      await this.proxy(req, res, endpoint, timeout.signal, trace, buffered);
     } finally {
       clearTimeout(timer);
       res.off("close", abortOnClose);
@@ -320,7 +340,7 @@ export class Gateway {
    * Takes a container slot and streams the exchange. A request that provably never reached its
    * container (the socket refused or vanished while connecting) is tried on another one.
    */
-  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, buffered: Buffer | undefined): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, trace: Trace, buffered: Buffer | undefined): Promise<void> {
     let endpoint = first;
     const hasBody = buffered === undefined && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
     for (let attempt = 0; ; attempt++) {
@@ -352,13 +372,16 @@ export class Gateway {
         endpoint.pool.release(member);
         return;
       }
+      trace.app = endpoint.app ?? null;
+      trace.function = endpoint.pool.name;
+      trace.container = member.handle.id;
       const streamed = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes, this.limits.bodyTimeoutMs) : null;
       const body = buffered ?? streamed;
       try {
         const answer = await member.client.request({
           path: req.url ?? "/",
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-          headers: requestHeaders(req, endpoint),
+          headers: trace.headers(requestHeaders(req, endpoint)),
           body,
           signal,
           headersTimeout: 0,

@@ -144,7 +144,13 @@ class Agent {
 
   async start(message: StartMessage): Promise<void> {
     const began = performance.now();
-    process.chdir(message.cwd);
+    try {
+      process.chdir(message.cwd);
+    } catch (err) {
+      // A sandboxed container runs as a uid of its own, which only gets what others may.
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(`cannot enter the working directory ${message.cwd} as the container's user (uid ${process.getuid?.() ?? "?"}): ${code ?? messageOf(err)}; containers run as an unprivileged user, so the project must be readable by others (chmod o+rX on it and o+x on its parent directories)`);
+    }
     Object.assign(process.env, message.env);
     const app = await (this.prepared?.bundle === message.bundle ? this.prepared.app : importApp(message.bundle));
     const fn = app.functions.find((f) => f.manifest.name === message.function);

@@ -1,4 +1,5 @@
 import { LIFECYCLE_TAG, WEB_TAG, type Lifecycle, type WebSpec } from "./spec.ts";
+import { refuseLegacyDecorator } from "./legacy-decorators.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 import type {
   Dependencies, EndpointDecorator, EndpointInput, FactoryDecorator, FastapiEndpointOptions, FetchApp,
@@ -7,10 +8,13 @@ import type {
 
 type Tagged = Record<symbol, unknown>;
 
+const DECORATOR_NAMES = { fastapi: "fastapiEndpoint", asgi: "asgiApp", wsgi: "wsgiApp", webServer: "webServer" } as const;
+
 /** Tags `fn` (a function or a method) with its web spec and hands it back unchanged. */
 function tagWeb<F>(fn: F, spec: Omit<WebSpec, "sourceName">, context?: ClassMethodDecoratorContext): F {
+  refuseLegacyDecorator(DECORATOR_NAMES[spec.kind], context);
   if (typeof fn !== "function") {
-    throw new TypeError(`wharf.${spec.kind === "fastapi" ? "fastapiEndpoint" : spec.kind}() decorates a function, got ${typeof fn}`);
+    throw new TypeError(`wharf.${DECORATOR_NAMES[spec.kind]}() decorates a function, got ${typeof fn}`);
   }
   const sourceName = context === undefined ? fn.name : String(context.name);
   (fn as Tagged)[WEB_TAG] = { ...spec, sourceName } satisfies WebSpec;
@@ -142,6 +146,7 @@ export function webServer(port: number, options: WebServerOptions = {}): Factory
 
 function lifecycle(which: Lifecycle) {
   return <F extends (...args: never[]) => unknown>(fn: F, _context?: ClassMethodDecoratorContext): F => {
+    refuseLegacyDecorator(which, _context);
     (fn as Tagged)[LIFECYCLE_TAG] = which;
     return fn;
   };

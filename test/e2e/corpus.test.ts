@@ -2,7 +2,7 @@
  * The project's corpus of malformed and hostile requests (test/corpus/hostile-requests.json), run
  * over raw sockets against `wharf serve` and `wharf server`, each in both gateway modes (the proxy
  * path and `--handoff`): each case gets its stated status,
- * a `wharf: ` answer, and nothing of it reaches an app (test/fixtures/hostile.ts prints a marker
+ * a `wharf: ` answer, and nothing of it reaches an app (test/fixtures/hostile-client.ts prints a marker
  * for every request it receives; none may name the case).
  */
 import { readFileSync } from "node:fs";
@@ -35,13 +35,13 @@ interface Target {
 }
 
 async function serve(flags: string[]): Promise<Target> {
-  return startServe("test/fixtures/hostile.ts", { args: [...flags, ...LIMITS] });
+  return startServe("test/fixtures/hostile-client.ts", { args: [...flags, ...LIMITS] });
 }
 
 async function server(flags: string[]): Promise<Target> {
   const data = tempDataDir("wharf-corpus-");
   const running = await startServer(data.dir, { args: [...flags, ...LIMITS] });
-  const deployed = await cli(data.dir, ["deploy", "test/fixtures/hostile.ts"]);
+  const deployed = await cli(data.dir, ["deploy", "test/fixtures/hostile-client.ts"]);
   if (deployed.code !== 0) throw new Error(deployed.output);
   return { port: running.port, lines: running.lines, waitFor: running.waitFor, stop: async () => { await running.stop(); data.remove(); } };
 }

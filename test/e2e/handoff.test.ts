@@ -63,12 +63,12 @@ describe("--handoff", () => {
 
   it("serves many keep-alive requests on one handed-off connection, which holds one input while open", async () => {
     const conn = connection();
-    const pids = new Set<number>();
+    const pids = new Set<string>();
     for (let i = 0; i < 40; i++) {
       const answer = await conn.send(get(`/k${i}`, MARKER, "X-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\nx-wharf-endpoint: nope\r\n"));
       expect(answer?.status).toBe(200);
-      const body = JSON.parse(answer?.body ?? "{}") as { pid: number };
-      pids.add(body.pid);
+      const body = JSON.parse(answer?.body ?? "{}") as { container: string };
+      pids.add(body.container);
       expect(body).toMatchObject({ path: `/k${i}`, forwardedFor: "10.0.0.1, 127.0.0.1", forwardedProto: "http", forwardedHost: MARKER, endpoint: null });
     }
     expect(pids.size).toBe(1);
@@ -155,7 +155,7 @@ describe("--handoff", () => {
     const conns = [connection(), connection(), connection()];
     const answers = await Promise.all(conns.map((c) => c.send(get("/?ms=1500", ONE))));
     expect(answers.map((a) => a?.status)).toEqual([200, 200, 200]);
-    const pids = new Set(answers.map((a) => (JSON.parse(a?.body ?? "{}") as { pid: number }).pid));
+    const pids = new Set(answers.map((a) => (JSON.parse(a?.body ?? "{}") as { container: string }).container));
     expect(pids.size).toBeGreaterThan(1); // one input per container: never two at once in one
     for (const c of conns) c.close();
     await expect.poll(async () => (await status(served, "one")).containers, { timeout: 20_000, interval: 250 }).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * A hostile client on raw sockets, against `wharf serve` in both gateway modes (the proxy path and
  * `--handoff`): header floods, fake upgrades, credentials and platform headers, slow bodies.
- * Every app of test/fixtures/hostile.ts prints a `hostile:` marker per request that reaches it;
+ * Every app of test/fixtures/hostile-client.ts prints a `hostile:` marker per request that reaches it;
  * the count of markers an attack left is the answer, and it must be zero.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,7 @@ describe.each([
   let served: Served;
   const open: KeptAlive[] = [];
   beforeAll(async () => {
-    served = await startServe("test/fixtures/hostile.ts", { args: [...flags, "--body-timeout-ms", "1500"] });
+    served = await startServe("test/fixtures/hostile-client.ts", { args: [...flags, "--body-timeout-ms", "1500"] });
   });
   afterAll(async () => {
     for (const conn of open) conn.close();

@@ -3,14 +3,14 @@
  * containers under bursts, maxInputs, min/buffer/max containers, scale to zero, timeouts,
  * queue limits, crash recovery and backoff. Never asserts timings.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type Served } from "../helpers/serve.ts";
 import { functionStatus } from "../helpers/status.ts";
 
-type Served2 = { pid: number; peak: number };
+type Served2 = { container: string; peak: number };
 
 describe("autoscaling", () => {
   let served: Served;
@@ -38,7 +38,7 @@ describe("autoscaling", () => {
     await sampler;
     expect(answers.map((a) => a.status)).toEqual(Array(7).fill(200));
     const bodies = answers.map((a) => a.json<Served2>());
-    const pids = new Set(bodies.map((b) => b.pid));
+    const pids = new Set(bodies.map((b) => b.container));
     expect(pids.size).toBeGreaterThan(1);
     expect(pids.size).toBeLessThanOrEqual(3);
     expect(most).toBeLessThanOrEqual(3);
@@ -76,7 +76,7 @@ describe("autoscaling", () => {
     }
     const more = await burst("shared", 6, 300);
     for (const a of more) expect(a.json<Served2>().peak).toBeLessThanOrEqual(2);
-    expect(new Set(more.map((a) => a.json<Served2>().pid)).size).toBeLessThanOrEqual(2);
+    expect(new Set(more.map((a) => a.json<Served2>().container)).size).toBeLessThanOrEqual(2);
   });
 
   it("answers 504 past the timeout, queue time included", async () => {
@@ -151,6 +151,10 @@ describe("recovery after a crash loop", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wharf-heals-"));
+    // Each container runs as a uid of its own (docs/isolation.md): the counter must be theirs to write.
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "starts"), "0");
+    chmodSync(join(dir, "starts"), 0o666);
     served = await startServe("test/fixtures/heals.ts", { env: { HEALS_COUNTER: join(dir, "starts") } });
   });
   afterAll(async () => {

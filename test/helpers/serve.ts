@@ -25,8 +25,10 @@ export interface Served {
 
 export type { Answer, RequestInit };
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], {
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; prefix?: string[] } = {}): ChildProcess {
+  // `prefix`: a command that runs the CLI, e.g. setpriv as another user (it execs: same pid).
+  const [file, ...rest] = [...(opts.prefix ?? []), process.execPath, CLI, ...args];
+  return spawn(file!, rest, {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -43,7 +45,7 @@ export function runToEnd(args: string[], opts: { cwd?: string; timeoutMs?: numbe
   return new Promise((done) => proc.on("close", (code) => { clearTimeout(timer); done({ code, output }); }));
 }
 
-export async function startServe(file: string, opts: { args?: string[]; cwd?: string; env?: Record<string, string> } = {}): Promise<Served> {
+export async function startServe(file: string, opts: { args?: string[]; cwd?: string; env?: Record<string, string>; prefix?: string[] } = {}): Promise<Served> {
   const proc = runCli(["serve", file, "--port", "0", ...(opts.args ?? [])], opts);
   const { lines, waitFor, exited } = watchLines(proc, "cli");
   const first = await waitFor(/=> http:\/\/\S+:(\d+)/, 20_000);

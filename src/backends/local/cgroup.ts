@@ -2,7 +2,7 @@
  * Memory limits with cgroup v1 (`/sys/fs/cgroup/memory`), where the host has it and we may write
  * it (root). The kernel kills a container over its limit; `oomKilled` tells the log why it died.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = "/sys/fs/cgroup/memory";
@@ -11,6 +11,8 @@ export function memoryCgroupsAvailable(): boolean {
   try {
     if (!existsSync(join(ROOT, "memory.limit_in_bytes"))) return false;
     mkdirSync(join(ROOT, "wharf"), { recursive: true });
+    // Made by root earlier, it exists for an ordinary user too: what counts is whether we may write it.
+    accessSync(join(ROOT, "wharf"), constants.W_OK);
     return true;
   } catch {
     return false;

@@ -7,8 +7,10 @@ import { createInterface } from "node:readline";
 import { WharfError } from "../../sdk/errors.ts";
 import type { FromAgent, ToAgent } from "../../runtime/protocol.ts";
 import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
 import type { ContainerHandle, ContainerSpec, Handoff } from "../backend.ts";
 import { MemoryCgroup } from "./cgroup.ts";
+import { sandboxCommand, type SandboxSpec } from "./sandbox.ts";
 
 type Exit = { code: number | null; signal: string | null };
 
@@ -24,16 +26,23 @@ export interface IdleAgent {
   attachLogs(sink: LogSink): void;
   /** The Unix socket it serves on. */
   socket: string;
+  /** The agent's own pid on the host (in the sandbox, not `child.pid`, which is bubblewrap's). */
+  agentPid: Promise<number>;
 }
 
 export interface AgentPlacement {
-  /** Own network namespace (`unshare --net`). */
+  /** Own network namespace (`unshare --net`, or the sandbox's). */
   isolated: boolean;
   /** The Unix socket the agent listens on from the start. */
   socket: string;
-  /** With a mount namespace: the directory of all sockets, hidden from the agent once it listens. */
+  /** With a mount namespace (no sandbox): the directory of all sockets, hidden from the agent once it listens. */
   hideDir: string | undefined;
+  /** Runs the agent in the sandbox (sandbox.ts): everything but `argv` and `infoFd`. */
+  sandbox?: Omit<SandboxSpec, "argv" | "infoFd">;
 }
+
+/** The sandbox's info pipe (fd 4 of the spawned process): bubblewrap writes the agent's host pid there. */
+const INFO_FD = 4;
 
 /** Starts an agent in its own process group (and namespaces, per `placement`). */
 export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAgent {
@@ -41,12 +50,20 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
   // for our own stack frames only; user bundles carry no source map.
   const node = [process.execPath, agentPath];
   const env: NodeJS.ProcessEnv = { ...process.env, WHARF_SOCKET: placement.socket };
-  if (placement.isolated) env["WHARF_NETNS"] = "1";
-  if (placement.hideDir !== undefined) env["WHARF_HIDE_DIR"] = placement.hideDir;
-  const namespaces = placement.hideDir !== undefined ? ["--net", "--mount"] : ["--net"];
-  const child = placement.isolated
-    ? spawn("unshare", [...namespaces, "--", ...node], { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
-    : spawn(process.execPath, node.slice(1), { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
+  let child: ChildProcess;
+  if (placement.sandbox !== undefined) {
+    // bubblewrap brings the namespace's loopback up itself.
+    const { file, args } = sandboxCommand({ ...placement.sandbox, infoFd: INFO_FD, argv: node });
+    child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], detached: true });
+  } else {
+    if (placement.isolated) env["WHARF_NETNS"] = "1";
+    if (placement.hideDir !== undefined) env["WHARF_HIDE_DIR"] = placement.hideDir;
+    const namespaces = placement.hideDir !== undefined ? ["--net", "--mount"] : ["--net"];
+    child = placement.isolated
+      ? spawn("unshare", [...namespaces, "--", ...node], { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
+      : spawn(process.execPath, node.slice(1), { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
+  }
+  const agentPid = placement.sandbox === undefined ? Promise.resolve(child.pid ?? -1) : sandboxedPid(child);
   // "close", not "exit": the agent's last log lines (exit hooks) arrive before we call it gone.
   child.on("error", () => {}); // spawn and channel errors surface as the exit below
   const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
@@ -78,7 +95,23 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
     sink = next;
     for (const [line, stream] of backlog.splice(0)) next(line, stream);
   };
-  return { child, idle, exited, kill, attachLogs, socket: placement.socket };
+  return { child, idle, exited, kill, attachLogs, socket: placement.socket, agentPid };
+}
+
+/** The agent's host pid, from bubblewrap's info pipe (-1 if it never says: the agent failed to start). */
+function sandboxedPid(child: ChildProcess): Promise<number> {
+  const info = child.stdio[INFO_FD] as Readable | null | undefined;
+  if (info === null || info === undefined) return Promise.resolve(-1);
+  return new Promise((resolve) => {
+    let text = "";
+    info.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1];
+      if (pid !== undefined) resolve(Number(pid));
+    });
+    info.on("error", () => resolve(-1));
+    info.on("close", () => resolve(-1));
+  });
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -119,7 +152,6 @@ export class LocalContainer implements ContainerHandle {
       else if (message.type === "released") this.settle(message.id);
     });
     this.cgroup = memoryMiB === null ? undefined : new MemoryCgroup(spec.id, memoryMiB);
-    this.cgroup?.add(this.pid);
     void this.exited.then(() => {
       for (const id of [...this.adopted.keys()]) this.settle(id);
       rmSync(this.socket, { force: true });
@@ -137,6 +169,8 @@ export class LocalContainer implements ContainerHandle {
   async ready(): Promise<void> {
     try {
       await this.agent.idle;
+      // Before the function starts: what it allocates counts against its limit from the start.
+      if (this.cgroup !== undefined) this.cgroup.add(await this.agent.agentPid);
     } catch {
       throw new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: the runtime agent exited before it was ready`, { kind: "system" });
     }

@@ -5,14 +5,16 @@
  * function sets `memory`. A few idle, warmed agents are kept on standby so that a new container
  * costs an import of the bundle, not a process start.
  */
-import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { WharfError } from "../../sdk/errors.ts";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
 import { memoryCgroupsAvailable } from "./cgroup.ts";
 import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
 import { mountnsAvailable, netnsAvailable } from "./isolation.ts";
+import { containerUid, releaseUid, sandboxAvailable } from "./sandbox.ts";
+import { reachableBy, within } from "./visibility.ts";
 
 export interface LocalBackendOptions {
   /** Path of the built runtime agent (dist/agent.js). */
@@ -21,17 +23,27 @@ export interface LocalBackendOptions {
   standby?: number;
   /** Called for conditions worth one warning (no isolation, no memory limits). */
   warn?: (message: string) => void;
+  /** The platform's own directories (a server's data dir): absent from every container. */
+  hide?: string[];
+}
+
+/** A spawned agent and its directory (where its socket is, and bundles copied for it). */
+interface Spawned extends IdleAgent {
+  dir: string;
 }
 
 /** The parent of every local backend's sockets (several CLIs may run on one machine). */
 function socketsParent(): string {
   const dir = join(tmpdir(), `wharf-run-${process.getuid?.() ?? "user"}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Searchable (not listable) by others: a sandboxed container's own uid must reach its directory.
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
   // Someone else's directory (made first, or opened up) could be used to swap our sockets.
   const info = lstatSync(dir);
-  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o077) !== 0) {
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o066) !== 0) {
     throw new WharfError("RUN_DIR_UNSAFE", `${dir} is not a private directory of this user (owner ${info.uid}, mode ${(info.mode & 0o777).toString(8)}): remove it and start again`, { kind: "system" });
   }
+  // Made 0700 by an earlier version: open it for search only.
+  if ((info.mode & 0o777) !== 0o711) chmodSync(dir, 0o711);
   return dir;
 }
 
@@ -41,22 +53,33 @@ export class LocalBackend implements Backend {
   /** One directory per backend under a shared parent, which every container has hidden. */
   private readonly runDir = mkdtempSync(join(socketsParent(), "b-"));
   private readonly live = new Set<LocalContainer>();
-  private readonly standby: IdleAgent[] = [];
+  private readonly standby: Spawned[] = [];
   private readonly standbyTarget: number;
   private closed = false;
   private preparedBundle: string | undefined;
   private spawned = 0;
   /** Each container in its own mount namespace, where the sockets' directory is hidden. */
   private readonly socketsHidden: boolean;
+  /** Each container in the sandbox (sandbox.ts): own uid, namespaces, no capabilities. */
+  readonly sandboxed: boolean;
   private warnedMemory = false;
 
+  /** Warmed idle runtimes waiting to become containers (the dashboard's "standby"). */
+  get standbyCount(): number {
+    return this.standby.length;
+  }
+
   constructor(private readonly options: LocalBackendOptions) {
-    this.networkIsolation = netnsAvailable();
+    chmodSync(this.runDir, 0o711);
+    this.sandboxed = sandboxAvailable();
+    this.networkIsolation = this.sandboxed || netnsAvailable();
     this.memoryLimits = memoryCgroupsAvailable();
-    this.socketsHidden = mountnsAvailable();
+    this.socketsHidden = this.sandboxed || mountnsAvailable();
     this.standbyTarget = options.standby ?? 2;
     if (!this.networkIsolation) {
       options.warn?.("network namespaces are not available here (unshare --net failed): containers share the host network, so each webServer function runs one container at most");
+    } else if (!this.sandboxed) {
+      options.warn?.("the container sandbox is not available here (bubblewrap missing, or the kernel refuses user namespaces): containers get their own network but run as this user, with its privileges; install bubblewrap (apt-get install bubblewrap)");
     }
     this.refill();
   }
@@ -80,18 +103,59 @@ export class LocalBackend implements Backend {
     if (bundle !== undefined) for (const agent of this.standby) this.sendPrepare(agent, bundle);
   }
 
-  private sendPrepare(agent: IdleAgent, bundle: string): void {
+  private sendPrepare(agent: Spawned, bundle: string): void {
     void agent.idle.then(() => {
-      if (agent.child.connected && this.preparedBundle === bundle) agent.child.send({ type: "prepare", bundle }, () => {});
+      if (agent.child.connected && this.preparedBundle === bundle) agent.child.send({ type: "prepare", bundle: this.visibleBundle(agent, bundle) }, () => {});
     }, () => {});
   }
 
-  private spawn(): IdleAgent {
-    return spawnAgent(this.options.agentPath, {
+  /**
+   * The path at which a sandboxed agent can read `bundle`: as is when its uid may read it there,
+   * else a copy in the agent's own directory (a server's bundles are in its data dir, which no
+   * container sees; a project under a private directory is not readable by a container's uid).
+   */
+  private visibleBundle(agent: Spawned, bundle: string): string {
+    if (!this.sandboxed) return bundle;
+    const hidden = (this.options.hide ?? []).some((dir) => within(bundle, dir));
+    if (!hidden && (this.uids.get(agent) === undefined || reachableBy(bundle))) return bundle;
+    const copy = join(agent.dir, basename(bundle));
+    copyFileSync(bundle, copy);
+    // The store keeps bundles 0600; the agent's directory (0700, its uid's) is what protects this copy.
+    chmodSync(copy, 0o644);
+    return copy;
+  }
+
+  private readonly uids = new Map<Spawned, number | undefined>();
+
+  private spawn(): Spawned {
+    const dir = join(this.runDir, `a${++this.spawned}`);
+    mkdirSync(dir, { mode: 0o700 });
+    const uid = this.sandboxed ? containerUid() : undefined;
+    if (uid !== undefined) chownSync(dir, uid, uid);
+    const agent = spawnAgent(this.options.agentPath, {
       isolated: this.networkIsolation,
-      socket: join(this.runDir, `a${++this.spawned}.sock`),
-      hideDir: this.socketsHidden ? socketsParent() : undefined,
+      socket: join(dir, "agent.sock"),
+      hideDir: this.socketsHidden && !this.sandboxed ? socketsParent() : undefined,
+      ...(this.sandboxed
+        ? {
+            sandbox: {
+              uid,
+              // What the container's uid cannot reach anyway needs no cover (bubblewrap, running as
+              // that uid, could not even mount over it).
+              hide: [socketsParent(), ...(this.options.hide ?? [])].filter((d) => uid === undefined || reachableBy(d)),
+              own: [dir],
+            },
+          }
+        : {}),
     });
+    const spawned: Spawned = Object.assign(agent, { dir });
+    this.uids.set(spawned, uid);
+    void agent.exited.then(() => {
+      rmSync(dir, { recursive: true, force: true });
+      this.uids.delete(spawned);
+      releaseUid(uid);
+    });
+    return spawned;
   }
 
   private refill(): void {
@@ -113,7 +177,15 @@ export class LocalBackend implements Backend {
       this.warnedMemory = true;
       this.options.warn?.(`memory limits are not enforced here (no writable cgroup v1 memory controller): ${spec.functionName} asks for ${spec.memoryMiB} MiB`);
     }
-    const container = new LocalContainer(spec, agent, agent.socket, this.memoryLimits ? spec.memoryMiB : null);
+    let bundle: string;
+    try {
+      bundle = this.visibleBundle(agent, spec.bundle);
+    } catch (err) {
+      agent.kill();
+      this.refill();
+      throw new WharfError("CONTAINER_FAILED", `${spec.functionName}: cannot give the container its bundle: ${err instanceof Error ? err.message : String(err)}`, { kind: "system" });
+    }
+    const container = new LocalContainer({ ...spec, bundle }, agent, agent.socket, this.memoryLimits ? spec.memoryMiB : null);
     this.live.add(container);
     void container.exited.then(() => this.live.delete(container));
     try {

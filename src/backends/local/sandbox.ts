@@ -1,0 +1,95 @@
+/**
+ * The sandbox a local container runs in (docs/isolation.md): bubblewrap puts the runtime agent in
+ * its own user, PID, mount, network, IPC, UTS and cgroup namespaces, with no capabilities and
+ * `no_new_privs`. Its mount namespace is the host's tree with the platform's directories (every
+ * container's sockets, the data dir) covered by empty tmpfs mounts it cannot remove (it holds no
+ * capability), and only its own directory bound back in.
+ *
+ * Run as root, the sandbox is first dropped (setpriv) to a host uid of its own from a reserved
+ * range, so that even a way out of the namespaces lands as an unprivileged user. Run as an
+ * ordinary user, the container runs as that user (an unprivileged user cannot use other uids),
+ * still in its own namespaces.
+ */
+import { spawnSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+
+/** Host uids (and gids) of containers when Wharf runs as root: [BASE, BASE + SIZE). */
+export const SANDBOX_UID_BASE = 2_000_000_000;
+const SANDBOX_UID_SIZE = 100_000_000;
+
+export interface SandboxSpec {
+  /** Host uid the container runs as (root only); undefined: the caller's own. */
+  uid: number | undefined;
+  /** Directories covered with an empty tmpfs inside (the platform's). */
+  hide: string[];
+  /** Directories bound back in, at the same path (the container's own), after hiding. */
+  own: string[];
+  /** File descriptor (in the spawned process) bubblewrap writes its JSON info to: the agent's host pid. */
+  infoFd: number;
+  /** The program and its arguments. */
+  argv: string[];
+}
+
+/** The command line that runs `spec.argv` in a sandbox. */
+export function sandboxCommand(spec: SandboxSpec): { file: string; args: string[] } {
+  const bwrap = [
+    "bwrap",
+    // The agent is PID 1 of its namespace: when it exits, the kernel ends everything it spawned.
+    "--as-pid-1",
+    "--die-with-parent",
+    "--unshare-all",
+    "--info-fd",
+    String(spec.infoFd),
+    "--bind",
+    "/",
+    "/",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    ...spec.hide.flatMap((dir) => ["--tmpfs", dir]),
+    ...spec.own.flatMap((dir) => ["--bind", dir, dir]),
+    "--",
+    ...spec.argv,
+  ];
+  if (spec.uid === undefined) return { file: bwrap[0]!, args: bwrap.slice(1) };
+  const id = String(spec.uid);
+  return { file: "setpriv", args: [`--reuid=${id}`, `--regid=${id}`, "--clear-groups", "--", ...bwrap] };
+}
+
+const used = new Set<number>();
+
+/**
+ * A host uid for a new container when running as root, undefined otherwise. Random in a range
+ * no distribution assigns, and never one this process already uses: another Wharf on the machine
+ * picking the same one is unlikely, and would still not see this container (PID namespace).
+ */
+export function containerUid(): number | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (;;) {
+    const uid = SANDBOX_UID_BASE + randomInt(SANDBOX_UID_SIZE);
+    if (!used.has(uid)) {
+      used.add(uid);
+      return uid;
+    }
+  }
+}
+
+export function releaseUid(uid: number | undefined): void {
+  if (uid !== undefined) used.delete(uid);
+}
+
+let cached: boolean | undefined;
+
+/** Whether the sandbox works here: bubblewrap is installed and the kernel lets it make its namespaces. */
+export function sandboxAvailable(): boolean {
+  if (cached === undefined) {
+    if (process.env["WHARF_NO_NETNS"] === "1" || process.env["WHARF_NO_SANDBOX"] === "1") cached = false;
+    else {
+      const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE : undefined;
+      const { file, args } = sandboxCommand({ uid, hide: [], own: [], infoFd: 1, argv: ["/bin/true"] });
+      cached = spawnSync(file, args, { stdio: "ignore", timeout: 5000 }).status === 0;
+    }
+  }
+  return cached;
+}
