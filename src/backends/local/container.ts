@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { ContainerHandle, ContainerSpec, Handoff } from "../backend.ts";
 import { MemoryCgroup } from "./cgroup.ts";
-import { sandboxCommand, type SandboxSpec } from "./sandbox.ts";
+import { childrenOf, sandboxCommand, sandboxedExit, type SandboxSpec } from "./sandbox.ts";
 
 type Exit = { code: number | null; signal: string | null };
 
@@ -26,8 +26,8 @@ export interface IdleAgent {
   attachLogs(sink: LogSink): void;
   /** The Unix socket it serves on. */
   socket: string;
-  /** The agent's own pid on the host (in the sandbox, not `child.pid`, which is bubblewrap's). */
-  agentPid: Promise<number>;
+  /** The host pids a memory limit must hold once the agent runs: the agent itself and, in the sandbox, its init (not `child.pid`, which is bubblewrap's monitor). */
+  agentPids(): Promise<number[]>;
 }
 
 export interface AgentPlacement {
@@ -63,10 +63,17 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
       ? spawn("unshare", [...namespaces, "--", ...node], { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true })
       : spawn(process.execPath, node.slice(1), { env, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   }
-  const agentPid = placement.sandbox === undefined ? Promise.resolve(child.pid ?? -1) : sandboxedPid(child);
+  const initPid = placement.sandbox === undefined ? undefined : sandboxedPid(child);
+  const agentPids = async (): Promise<number[]> => {
+    if (initPid === undefined) return child.pid === undefined ? [] : [child.pid];
+    const init = await initPid;
+    return init < 0 ? [] : [init, ...childrenOf(init)];
+  };
   // "close", not "exit": the agent's last log lines (exit hooks) arrive before we call it gone.
   child.on("error", () => {}); // spawn and channel errors surface as the exit below
-  const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once("close", (code, signal) => resolve(placement.sandbox === undefined ? { code, signal } : sandboxedExit(code, signal))),
+  );
   const idle = new Promise<void>((resolve, reject) => {
     const onMessage = (m: FromAgent): void => {
       if (m.type !== "idle") return;
@@ -95,10 +102,10 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
     sink = next;
     for (const [line, stream] of backlog.splice(0)) next(line, stream);
   };
-  return { child, idle, exited, kill, attachLogs, socket: placement.socket, agentPid };
+  return { child, idle, exited, kill, attachLogs, socket: placement.socket, agentPids };
 }
 
-/** The agent's host pid, from bubblewrap's info pipe (-1 if it never says: the agent failed to start). */
+/** The sandbox init's host pid, from bubblewrap's info pipe (-1 if it never says: the sandbox failed to start). */
 function sandboxedPid(child: ChildProcess): Promise<number> {
   const info = child.stdio[INFO_FD] as Readable | null | undefined;
   if (info === null || info === undefined) return Promise.resolve(-1);
@@ -170,7 +177,7 @@ export class LocalContainer implements ContainerHandle {
     try {
       await this.agent.idle;
       // Before the function starts: what it allocates counts against its limit from the start.
-      if (this.cgroup !== undefined) this.cgroup.add(await this.agent.agentPid);
+      if (this.cgroup !== undefined) for (const pid of await this.agent.agentPids()) this.cgroup.add(pid);
     } catch {
       throw new WharfError("CONTAINER_FAILED", `${this.spec.functionName}: the runtime agent exited before it was ready`, { kind: "system" });
     }

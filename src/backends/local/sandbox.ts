@@ -12,6 +12,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
 
 /** Host uids (and gids) of containers when Wharf runs as root: [BASE, BASE + SIZE). */
 export const SANDBOX_UID_BASE = 2_000_000_000;
@@ -24,7 +26,7 @@ export interface SandboxSpec {
   hide: string[];
   /** Directories bound back in, at the same path (the container's own), after hiding. */
   own: string[];
-  /** File descriptor (in the spawned process) bubblewrap writes its JSON info to: the agent's host pid. */
+  /** File descriptor (in the spawned process) bubblewrap writes its JSON info to: its init's host pid. */
   infoFd?: number;
   /** The program and its arguments. */
   argv: string[];
@@ -34,8 +36,10 @@ export interface SandboxSpec {
 export function sandboxCommand(spec: SandboxSpec): { file: string; args: string[] } {
   const bwrap = [
     "bwrap",
-    // The agent is PID 1 of its namespace: when it exits, the kernel ends everything it spawned.
-    "--as-pid-1",
+    // No --as-pid-1: bubblewrap's own init is PID 1 and the agent PID 2. An init ignores the
+    // signals it has no handler for when they come from inside (a user's
+    // `process.kill(process.pid, "SIGKILL")` would do nothing), and it must reap orphans; when the
+    // agent exits, the init exits with its status (128 + signal) and the kernel ends the rest.
     "--die-with-parent",
     "--unshare-all",
     ...(spec.infoFd === undefined ? [] : ["--info-fd", String(spec.infoFd)]),
@@ -76,6 +80,29 @@ export function containerUid(): number | undefined {
 
 export function releaseUid(uid: number | undefined): void {
   if (uid !== undefined) used.delete(uid);
+}
+
+/** The host pids whose parent is `pid` (the agent, of a sandbox's init): /proc has no children file here. */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name may hold spaces and parentheses: the fields after its last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** How a sandboxed agent ended: bubblewrap exits with 128 + the signal that ended it. */
+export function sandboxedExit(code: number | null, signal: string | null): { code: number | null; signal: string | null } {
+  if (signal !== null || code === null || code <= 128) return { code, signal };
+  const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
+  return name === undefined ? { code, signal } : { code: null, signal: name };
 }
 
 let cached: boolean | undefined;
