@@ -4,7 +4,7 @@
  * is broken) and stop everything on Ctrl-C.
  */
 import { watch, type FSWatcher } from "node:fs";
-import { basename, dirname } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { LocalBackend } from "../backends/local/local-backend.ts";
 import { bundleApp } from "../build/bundle.ts";
 import { checkBundle } from "../build/check.ts";
@@ -77,7 +77,7 @@ export async function serveCommand(args: string[], out: Output): Promise<void> {
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const cwd = process.cwd();
   // The data dir whose tokens we read is absent from every container.
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [options.data] });
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [options.data], reach: [cwd, dirname(resolve(options.file))] });
   const tokens = new TokenVerifier(Store.lazyReadOnly(options.data), 500);
   let current: Version | undefined;
   let inputs: string[] = [];

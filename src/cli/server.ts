@@ -80,7 +80,7 @@ export async function server(args: string[], out: Output): Promise<void> {
   const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
 
   // The data dir (admin token, database, bundles) is absent from every container.
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir] });
+  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()] });
   const tokens = new TokenVerifier(() => store, Infinity);
   let platform: Platform | undefined;
   const acme = new AcmeIssuer({ store, ...(extraCa === undefined ? {} : { extraCa }) });

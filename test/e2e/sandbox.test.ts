@@ -6,7 +6,7 @@
  * same app otherwise works (its project files, children, its webServer port). Under `wharf serve`
  * and `wharf server`, as root, and under `wharf serve` as an ordinary user.
  */
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,5 +158,48 @@ describe.runIf(canSwitchUser())("the sandbox under wharf serve as an ordinary us
     expectContained(result, TEST_UID, sockets);
     expect(served.lines.some((l) => l.startsWith("warning:"))).toBe(false);
     expect((await served.request("hostile-web-dev.localhost")).text).toBe(`web as ${TEST_UID}`);
+  });
+});
+
+// Run by root, a project is often under a directory closed to others (/root is 0700): the
+// container's own uid reaches the project still, and nothing else of that directory.
+describe.runIf(process.getuid?.() === 0)("a project under a directory closed to others, served by root", () => {
+  let closed: string;
+  let served: Served;
+  beforeAll(async () => {
+    closed = mkdtempSync(join(tmpdir(), "wharf-closed-")); // 0700, as /root
+    const project = join(closed, "proj");
+    mkdirSync(project, { mode: 0o755 });
+    writeFileSync(join(closed, "private.txt"), "not for containers\n", { mode: 0o644 });
+    writeFileSync(
+      join(project, "app.ts"),
+      [
+        `import { readdirSync, readFileSync } from "node:fs";`,
+        `import * as wharf from "wharf";`,
+        `const app = new wharf.App("closed");`,
+        `const attempt = (f: () => unknown) => { try { return f(); } catch (e) { return (e as NodeJS.ErrnoException).code; } };`,
+        `export const look = app.function()(wharf.fastapiEndpoint({ method: "GET" })(() => ({`,
+        `  uid: process.getuid?.(),`,
+        `  own: readFileSync("app.ts", "utf8").split("\\n")[0],`,
+        `  listed: attempt(() => readdirSync(${JSON.stringify(closed)})),`,
+        `  private: attempt(() => readFileSync(${JSON.stringify(join(closed, "private.txt"))}, "utf8")),`,
+        `})));`,
+      ].join("\n"),
+    );
+    served = await startServe("app.ts", { cwd: project });
+  });
+  afterAll(async () => {
+    await served?.stop();
+    rmSync(closed, { recursive: true, force: true });
+  });
+
+  it("serves it as the container's own uid, which sees the project and nothing else there", async () => {
+    const answer = await served.request("closed-look-dev.localhost");
+    expect(answer.status, answer.text).toBe(200);
+    const seen = answer.json<{ uid: number; own: string; listed: unknown; private: unknown }>();
+    expect(seen.uid).toBeGreaterThanOrEqual(SANDBOX_UID_BASE);
+    expect(seen.own).toBe(`import { readdirSync, readFileSync } from "node:fs";`);
+    expect(seen.listed).toEqual(["proj"]);
+    expect(seen.private).toBe("ENOENT");
   });
 });

@@ -7,14 +7,14 @@
  */
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { WharfError } from "../../sdk/errors.ts";
 import type { Backend, ContainerHandle, ContainerSpec, SandboxedCommand } from "../backend.ts";
 import { memoryCgroupsAvailable } from "./cgroup.ts";
 import { LocalContainer, spawnAgent, type IdleAgent } from "./container.ts";
 import { mountnsAvailable, netnsAvailable } from "./isolation.ts";
 import { containerUid, releaseUid, sandboxAvailable, sandboxCommand } from "./sandbox.ts";
-import { reachableBy, within } from "./visibility.ts";
+import { bindsToReach, reachableThrough, within } from "./visibility.ts";
 
 export interface LocalBackendOptions {
   /** Path of the built runtime agent (dist/agent.js). */
@@ -25,6 +25,8 @@ export interface LocalBackendOptions {
   warn?: (message: string) => void;
   /** The platform's own directories (a server's data dir): absent from every container. */
   hide?: string[];
+  /** Directories containers read (the project): reached even under a directory closed to others, such as /root (visibility.ts). */
+  reach?: string[];
 }
 
 /** A spawned agent and its directory (where its socket is, and bundles copied for it). */
@@ -75,6 +77,8 @@ export class LocalBackend implements Backend {
   constructor(private readonly options: LocalBackendOptions) {
     chmodSync(this.runDir, 0o711);
     this.sandboxed = sandboxAvailable();
+    // Run by root, a container's uid must still reach the agent and the project under /root.
+    this.reach = process.getuid?.() === 0 ? bindsToReach([dirname(options.agentPath), ...(options.reach ?? [])]) : { cover: [], bind: [] };
     this.networkIsolation = this.sandboxed || netnsAvailable();
     this.memoryLimits = memoryCgroupsAvailable();
     this.socketsHidden = this.sandboxed || mountnsAvailable();
@@ -120,7 +124,7 @@ export class LocalBackend implements Backend {
   private visibleBundle(agent: Spawned, bundle: string): string {
     if (!this.sandboxed) return bundle;
     const hidden = (this.options.hide ?? []).some((dir) => within(bundle, dir));
-    if (!hidden && (this.uids.get(agent) === undefined || reachableBy(bundle))) return bundle;
+    if (!hidden && (this.uids.get(agent) === undefined || reachableThrough(bundle, this.reach.bind))) return bundle;
     const copy = join(agent.dir, basename(bundle));
     // Bundle names are content hashes: a copy made for `prepare` serves the start as it is.
     if (existsSync(copy)) return copy;
@@ -131,26 +135,27 @@ export class LocalBackend implements Backend {
   }
 
   private readonly uids = new Map<Spawned, number | undefined>();
+  private readonly reach: { cover: string[]; bind: string[] };
 
   /** A new directory of its own for a sandboxed process, and its sandbox (uid, what it does not see). */
-  private place(prefix: string): { dir: string; uid: number | undefined; hide: string[] } {
+  private place(prefix: string): { dir: string; uid: number | undefined; hide: string[]; reach: { cover: string[]; bind: string[] } } {
     const dir = join(this.runDir, `${prefix}${++this.spawned}`);
     mkdirSync(dir, { mode: 0o700 });
     const uid = this.sandboxed ? containerUid() : undefined;
     if (uid !== undefined) chownSync(dir, uid, uid);
     // What the container's uid cannot reach anyway needs no cover (bubblewrap, running as that
     // uid, could not even mount over it).
-    const hide = [socketsParent(), ...(this.options.hide ?? [])].filter((d) => existsSync(d) && (uid === undefined || reachableBy(d)));
-    return { dir, uid, hide };
+    const hide = [socketsParent(), ...(this.options.hide ?? [])].filter((d) => existsSync(d) && (uid === undefined || reachableThrough(d, this.reach.bind)));
+    return { dir, uid, hide, reach: uid === undefined ? { cover: [], bind: [] } : this.reach };
   }
 
   private spawn(): Spawned {
-    const { dir, uid, hide } = this.place("a");
+    const { dir, uid, hide, reach } = this.place("a");
     const agent = spawnAgent(this.options.agentPath, {
       isolated: this.networkIsolation,
       socket: join(dir, "agent.sock"),
       hideDir: this.socketsHidden && !this.sandboxed ? socketsParent() : undefined,
-      ...(this.sandboxed ? { sandbox: { uid, hide, own: [dir] } } : {}),
+      ...(this.sandboxed ? { sandbox: { uid, hide, reach, own: [dir] } } : {}),
     });
     const spawned: Spawned = Object.assign(agent, { dir });
     this.uids.set(spawned, uid);
@@ -165,15 +170,15 @@ export class LocalBackend implements Backend {
   /** The checker runs in a sandbox like a container's: it runs the app's top-level code. */
   checkerCommand(bundle: string, argv: (bundle: string) => string[]): SandboxedCommand | undefined {
     if (!this.sandboxed) return undefined;
-    const { dir, uid, hide } = this.place("k");
+    const { dir, uid, hide, reach } = this.place("k");
     const hidden = (this.options.hide ?? []).some((d) => within(bundle, d));
     let path = bundle;
-    if (hidden || (uid !== undefined && !reachableBy(bundle))) {
+    if (hidden || (uid !== undefined && !reachableThrough(bundle, this.reach.bind))) {
       path = join(dir, basename(bundle));
       copyFileSync(bundle, path);
       chmodSync(path, 0o644);
     }
-    const { file, args } = sandboxCommand({ uid, hide, own: [dir], argv: argv(path) });
+    const { file, args } = sandboxCommand({ uid, hide, reach, own: [dir], argv: argv(path) });
     return {
       file,
       args,

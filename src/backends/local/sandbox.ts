@@ -1,19 +1,21 @@
 /**
  * The sandbox a local container runs in (docs/isolation.md): bubblewrap puts the runtime agent in
- * its own user, PID, mount, network, IPC, UTS and cgroup namespaces, with no capabilities and
- * `no_new_privs`. Its mount namespace is the host's tree with the platform's directories (every
+ * its own PID, mount, network, IPC, UTS and cgroup namespaces (and, run by an ordinary user, a
+ * user namespace), with no capabilities and `no_new_privs`. Its mount namespace is the host's tree with the platform's directories (every
  * container's sockets, the data dir) covered by empty tmpfs mounts it cannot remove (it holds no
  * capability), and only its own directory bound back in.
  *
- * Run as root, the sandbox is first dropped (setpriv) to a host uid of its own from a reserved
- * range, so that even a way out of the namespaces lands as an unprivileged user. Run as an
- * ordinary user, the container runs as that user (an unprivileged user cannot use other uids),
+ * Run as root, bubblewrap makes the namespaces with root's privileges and the agent is then
+ * dropped (setpriv) to a host uid of its own from a reserved range, so that even a way out of the
+ * namespaces lands as an unprivileged user. Run as an ordinary user, bubblewrap uses a user
+ * namespace and the container runs as that user (an unprivileged user cannot use other uids),
  * still in its own namespaces.
  */
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
+import { dirname } from "node:path";
 
 /** Host uids (and gids) of containers when Wharf runs as root: [BASE, BASE + SIZE). */
 export const SANDBOX_UID_BASE = 2_000_000_000;
@@ -24,6 +26,11 @@ export interface SandboxSpec {
   uid: number | undefined;
   /** Directories covered with an empty tmpfs inside (the platform's). */
   hide: string[];
+  /**
+   * Root only: directories closed to others (`/root`) above what the container must read, covered
+   * by an empty tmpfs, and the directories under them it reads, bound back in (visibility.ts).
+   */
+  reach?: { cover: string[]; bind: string[] };
   /** Directories bound back in, at the same path (the container's own), after hiding. */
   own: string[];
   /** File descriptor (in the spawned process) bubblewrap writes its JSON info to: its init's host pid. */
@@ -34,15 +41,7 @@ export interface SandboxSpec {
 
 /** The command line that runs `spec.argv` in a sandbox. */
 export function sandboxCommand(spec: SandboxSpec): { file: string; args: string[] } {
-  const bwrap = [
-    "bwrap",
-    // No --as-pid-1: bubblewrap's own init is PID 1 and the agent PID 2. An init ignores the
-    // signals it has no handler for when they come from inside (a user's
-    // `process.kill(process.pid, "SIGKILL")` would do nothing), and it must reap orphans; when the
-    // agent exits, the init exits with its status (128 + signal) and the kernel ends the rest.
-    "--die-with-parent",
-    "--unshare-all",
-    ...(spec.infoFd === undefined ? [] : ["--info-fd", String(spec.infoFd)]),
+  const mounts = [
     "--bind",
     "/",
     "/",
@@ -50,14 +49,37 @@ export function sandboxCommand(spec: SandboxSpec): { file: string; args: string[
     "/proc",
     "--dev",
     "/dev",
+    ...(spec.reach?.cover ?? []).flatMap((dir) => ["--tmpfs", dir]),
+    ...(spec.reach?.bind ?? []).flatMap((dir) => bindUnder(spec.reach?.cover ?? [], dir)),
     ...spec.hide.flatMap((dir) => ["--tmpfs", dir]),
-    ...spec.own.flatMap((dir) => ["--bind", dir, dir]),
-    "--",
-    ...spec.argv,
+    ...spec.own.flatMap((dir) => bindUnder([...(spec.reach?.cover ?? []), ...spec.hide], dir)),
   ];
-  if (spec.uid === undefined) return { file: bwrap[0]!, args: bwrap.slice(1) };
+  // No --as-pid-1: bubblewrap's own init is PID 1 and the agent PID 2. An init ignores the
+  // signals it has no handler for when they come from inside (a user's
+  // `process.kill(process.pid, "SIGKILL")` would do nothing), and it must reap orphans; when the
+  // agent exits, the init exits with its status (128 + signal) and the kernel ends the rest.
+  const common = ["--die-with-parent", ...(spec.infoFd === undefined ? [] : ["--info-fd", String(spec.infoFd)]), ...mounts, "--"];
+  if (spec.uid === undefined) return { file: "bwrap", args: ["--unshare-all", ...common, ...spec.argv] };
+  // As root, bubblewrap makes the namespaces with root's own privileges (no user namespace, so
+  // it can mount what the container's uid cannot even reach), and setpriv then becomes that uid
+  // inside with no capability left in any set and no_new_privs.
   const id = String(spec.uid);
-  return { file: "setpriv", args: [`--reuid=${id}`, `--regid=${id}`, "--clear-groups", "--", ...bwrap] };
+  const drop = ["setpriv", `--reuid=${id}`, `--regid=${id}`, "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"];
+  const namespaces = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup"];
+  return { file: "bwrap", args: [...namespaces, ...common, ...drop, ...spec.argv] };
+}
+
+/**
+ * Binds `dir` back in under the tmpfs mounts `covers`: the directories between are made
+ * searchable first (bubblewrap makes them 0700 as root, which the container's uid cannot pass).
+ */
+function bindUnder(covers: string[], dir: string): string[] {
+  const cover = covers.filter((c) => dir.startsWith(`${c}/`)).sort((a, b) => b.length - a.length)[0];
+  const between: string[] = [];
+  if (cover !== undefined) {
+    for (let at = dirname(dir); at !== cover && at.length > cover.length; at = dirname(at)) between.unshift(at);
+  }
+  return [...between.flatMap((at) => ["--perms", "0711", "--dir", at]), "--bind", dir, dir];
 }
 
 const used = new Set<number>();
