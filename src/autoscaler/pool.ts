@@ -3,13 +3,13 @@
  * least-loaded container under `maxInputs`, or waits in a bounded FIFO queue until one frees up.
  * The scaler watches the pool (through `onPressure`) and adds or removes containers.
  */
-import { Pool as ConnectionPool } from "undici";
+import { Pool as ConnectionPool, type Dispatcher } from "undici";
 import type { ContainerHandle } from "../backends/backend.ts";
 
 export interface Member {
   readonly handle: ContainerHandle;
   /** Keep-alive HTTP/1.1 connections to the container's Unix socket, one per concurrent input. */
-  readonly client: ConnectionPool;
+  readonly client: Dispatcher;
   inFlight: number;
   /** When the container last became idle (ms since epoch). */
   idleSince: number;
@@ -78,12 +78,7 @@ export class Pool {
       handle,
       // One connection per input the container may take at once (an undici Client is a single
       // connection: with pipelining 1 it would serialize every request to the container).
-      client: new ConnectionPool("http://container", {
-        socketPath: handle.socket,
-        connections: Math.min(this.maxInputs, 256),
-        keepAliveTimeout: 30_000,
-        pipelining: 1,
-      }),
+      client: upstream(handle, Math.min(this.maxInputs, 256)),
       inFlight: 0,
       idleSince: Date.now(),
       draining: false,
@@ -210,4 +205,17 @@ export class Pool {
       this.queue.shift()?.resolve(member);
     }
   }
+}
+
+/** The connections to one container, with the headers its backend asks for on every request. */
+function upstream(handle: ContainerHandle, connections: number): Dispatcher {
+  const { address } = handle;
+  const options = { connections, keepAliveTimeout: 30_000, pipelining: 1 };
+  const pool =
+    "socketPath" in address
+      ? new ConnectionPool("http://container", { ...options, socketPath: address.socketPath })
+      : new ConnectionPool(`http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`, options);
+  const extra = handle.headers;
+  if (extra === undefined) return pool;
+  return pool.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>), ...extra } }, handler));
 }

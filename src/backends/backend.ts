@@ -3,6 +3,7 @@
  * and stop it. The local backend runs OS processes; a Kubernetes backend will run pods.
  */
 import type { Socket } from "node:net";
+import type { FunctionManifest } from "../runtime/manifest.ts";
 import type { AdoptMessage } from "../runtime/protocol.ts";
 
 /** What a container needs with a handed-over connection: the bytes already read, and its routing. */
@@ -13,6 +14,8 @@ export interface ContainerSpec {
   id: string;
   /** The function's name in the manifest. */
   functionName: string;
+  /** The app and version it belongs to, and the function's manifest: what a backend that renders objects per function needs (Kubernetes). */
+  app?: { name: string; version: number; function: FunctionManifest };
   bundle: string;
   env: Record<string, string>;
   cwd: string;
@@ -22,10 +25,14 @@ export interface ContainerSpec {
   onLog(line: string, stream: "stdout" | "stderr"): void;
 }
 
+/** Where a container serves the gateway: a Unix socket (local) or a host and port (a pod's IP). */
+export type ContainerAddress = { socketPath: string } | { host: string; port: number };
+
 export interface ContainerHandle {
   readonly id: string;
-  /** Unix socket the container serves the gateway on. */
-  readonly socket: string;
+  readonly address: ContainerAddress;
+  /** Headers the gateway adds to every request it sends the container (a pod's key: pods are reachable by others on the cluster's network). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly pid: number;
   /** Settles when the container's process has exited, for whatever reason. */
   readonly exited: Promise<{ code: number | null; signal: string | null }>;

@@ -10,6 +10,8 @@ import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readF
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
+import type { Backend } from "../backends/backend.ts";
+import { KubernetesBackend } from "../backends/kubernetes/backend.ts";
 import { LocalBackend } from "../backends/local/local-backend.ts";
 import { AcmeIssuer } from "../control/acme.ts";
 import { createAdminApi } from "../control/admin-api.ts";
@@ -55,10 +57,23 @@ export const SERVER = {
     "https-port": { type: "string", value: "N", help: "also serve HTTPS here for every custom domain with a certificate" },
     "renew-before-days": { type: "string", default: "30", value: "N", help: "renew ACME certificates this many days before they expire" },
     handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
+    backend: { type: "string", default: "local", value: "NAME", help: "where containers run: local (OS processes here) or kubernetes (pods; docs/kubernetes.md)" },
+    kubeconfig: { type: "string", value: "FILE", help: "kubernetes: the cluster's kubeconfig (default: the in-cluster config of a pod)" },
+    namespace: { type: "string", default: "default", value: "NS", help: "kubernetes: the namespace of the functions' Deployments" },
+    image: { type: "string", default: "wharf-runtime:latest", value: "IMAGE", help: "kubernetes: the runtime image every function runs (Containerfile)" },
+    "bundle-host": { type: "string", default: "0.0.0.0", value: "ADDR", help: "kubernetes: the address pods fetch bundles from (this host as the pods see it)" },
     ...LIMIT_FLAGS,
   },
   examples: ["wharf server", "wharf server --host 0.0.0.0 --port 80 --https-port 443 --domain example.com --data /srv/wharf"],
 } as const satisfies CommandSpec;
+
+function chooseBackend(values: { backend: string; kubeconfig?: string | undefined; namespace: string; image: string; "bundle-host": string }, dir: string, out: Output): Backend {
+  if (values.backend === "kubernetes") {
+    return new KubernetesBackend({ kubeconfig: values.kubeconfig, namespace: values.namespace, image: values.image, bundleHost: values["bundle-host"], warn: (m) => out.warn(m) });
+  }
+  if (values.backend !== "local") throw new UsageError(`--backend ${values.backend} is not a backend: use local or kubernetes`, "server");
+  return new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()] });
+}
 
 export async function server(args: string[], out: Output): Promise<void> {
   const { values, positionals } = parseFlags(SERVER, args);
@@ -80,7 +95,7 @@ export async function server(args: string[], out: Output): Promise<void> {
   const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
 
   // The data dir (admin token, database, bundles) is absent from every container.
-  const backend = new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()] });
+  const backend = chooseBackend(values, dir, out);
   const tokens = new TokenVerifier(() => store, Infinity);
   let platform: Platform | undefined;
   const acme = new AcmeIssuer({ store, ...(extraCa === undefined ? {} : { extraCa }) });
@@ -95,7 +110,7 @@ export async function server(args: string[], out: Output): Promise<void> {
   });
   const requestLog = new RotatingFile(join(dir, "logs", "requests.jsonl"), { maxBytes: bytesFromEnv("WHARF_REQUEST_LOG_BYTES") });
   const liveVersions = (): { version: Version; label: string }[] => platform?.versions() ?? [];
-  const metrics = await createMetrics(livePools({ versions: liveVersions, standby: () => backend.standbyCount }));
+  const metrics = await createMetrics(livePools({ versions: liveVersions, standby: () => backend.standbyCount ?? 0 }));
   const telemetry = new Telemetry(Date.now, [metrics]);
   const writeRequest = jsonRequestLog(requestLog);
   let gatewayPort = port;
@@ -112,7 +127,7 @@ export async function server(args: string[], out: Output): Promise<void> {
         versions: liveVersions,
         url: (label) => `http://${label}.${domain}${gatewayPort === 80 ? "" : `:${gatewayPort}`}`,
         telemetry,
-        standby: () => backend.standbyCount,
+        standby: () => backend.standbyCount ?? 0,
         history: () => platform?.deployHistory() ?? [],
       },
       status: () => platform?.status() ?? { versions: [] },

@@ -137,7 +137,7 @@ export class Platform {
         try {
           const path = this.options.store.verifiedBundle(row.bundleHash);
           const manifest = parseManifest(JSON.parse(row.manifest));
-          const version = await this.startVersion(manifest, path, this.plan(manifest));
+          const version = await this.startVersion(manifest, path, this.plan(manifest), row.number);
           this.running.set(app, { row, version });
           this.flip();
           outcomes.push({ app, result: this.result(row, version) });
@@ -212,7 +212,8 @@ export class Platform {
     const old = this.running.get(app);
     const keeps = old === undefined ? "nothing was changed" : `v${old.row.number} keeps serving`;
     const planned = this.plan(manifest);
-    const version = await this.startVersion(manifest, path, planned).catch((err: unknown) => {
+    const next = Math.max(0, ...this.options.store.history(app).map((v) => v.number)) + 1;
+    const version = await this.startVersion(manifest, path, planned, next).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       throw new WharfError("DEPLOY_FAILED", `${app} did not start: ${message}; ${keeps}`, { cause: err });
     });
@@ -259,9 +260,10 @@ export class Platform {
     return planned;
   }
 
-  private async startVersion(manifest: Manifest, bundle: string, planned: PlannedEndpoint[]): Promise<Version> {
+  private async startVersion(manifest: Manifest, bundle: string, planned: PlannedEndpoint[], number: number): Promise<Version> {
     const app = manifest.app;
     const version = new Version({
+      number,
       backend: this.options.backend,
       bundle,
       cwd: this.options.cwd,

@@ -32,6 +32,8 @@ export interface VersionOptions {
   /** Lifecycle events worth a log line (container started, stopped, crashed). */
   onEvent(message: string): void;
   containers?: ContainerObserver | undefined;
+  /** The version's number, when it is known before it starts (a server's deploy): backends that name objects per version use it. */
+  number?: number | undefined;
 }
 
 /** How long a replaced or stopped version's in-flight requests may take before its containers stop. */
@@ -58,6 +60,7 @@ export class Version {
           options.backend.start({
             id: `c${++nextId}`,
             functionName: fn.name,
+            app: { name: options.manifest.app, version: options.number ?? 0, function: fn },
             bundle: options.bundle,
             env: fn.options.env,
             cwd: options.cwd,

@@ -90,5 +90,7 @@ export async function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, s
   const drop = (name: string, value: string): boolean => isPlatformHeader(name, value);
   const extra = Object.entries(forwardedHeaders(req)).flat();
   if (endpoint.method !== null) extra.push(ENDPOINT_HEADER, endpoint.method);
-  relayUpgrade(req, socket, head, connect(slot.handle.socket), [...headerPairs(req, drop), ...extra]);
+  for (const [name, value] of Object.entries(slot.handle.headers ?? {})) extra.push(name, value);
+  const { address } = slot.handle;
+  relayUpgrade(req, socket, head, "socketPath" in address ? connect(address.socketPath) : connect(address.port, address.host), [...headerPairs(req, drop), ...extra]);
 }

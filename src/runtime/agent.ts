@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url";
 import { AdoptedConnections } from "./adopted.ts";
 import { startContainer, type Container, type ServingEndpoint } from "./container.ts";
 import { loadApp } from "./load.ts";
+import { servePod } from "./pod.ts";
 import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type AdoptMessage, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
 
 
@@ -81,10 +82,23 @@ async function warm(): Promise<void> {
   server.close();
 }
 
-class Agent {
+/** Where the agent serves the gateway: a Unix socket path, or a TCP port (pod mode). */
+export type ListenOn = string | { port: number; host: string };
+
+/** Pod mode (pod.ts): what the agent answers itself, and who may reach the function. */
+export interface Gate {
+  /** Answers readiness, retire and requests without the pod key; true when it did. */
+  answer(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Whether an upgrade carries the pod key (which it then strips). */
+  allows(req: IncomingMessage): boolean;
+}
+
+export class Agent {
+  /** Set in pod mode (pod.ts). */
+  gate: Gate | undefined;
   private prepared: { bundle: string; app: ReturnType<typeof importApp> } | undefined;
   private readonly server: Server;
-  private listening: string | undefined;
+  private listening: ListenOn | undefined;
   private container: Container | undefined;
   private inFlight = 0;
   /** Client connections the gateway handed over (`--handoff`), served with the same dispatch. */
@@ -99,7 +113,12 @@ class Agent {
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
+  get started(): boolean {
+    return this.container !== undefined && this.stopped === undefined;
+  }
+
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    if (this.gate?.answer(req, res) === true) return;
     const endpoint = this.pick(req);
     if (endpoint === undefined) {
       res.writeHead(this.container === undefined ? 503 : 404, { "content-type": "text/plain" });
@@ -112,6 +131,10 @@ class Agent {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.gate !== undefined && !this.gate.allows(req)) {
+      socket.destroy();
+      return;
+    }
     const endpoint = this.pick(req);
     if (endpoint?.upgrade === undefined) socket.destroy();
     else endpoint.upgrade(req, socket, head);
@@ -145,21 +168,23 @@ class Agent {
     return typeof key === "string" ? (endpoints.get(key) ?? only) : only;
   }
 
-  /** Serves the gateway on a Unix socket; a standby may listen before it is started. */
-  async listen(socket: string): Promise<void> {
-    if (this.listening === socket) return;
-    rmSync(socket, { force: true });
+  /** Serves the gateway on a Unix socket (a standby may listen before it is started) or a TCP port. */
+  async listen(on: ListenOn): Promise<void> {
+    if (this.listening === on) return;
+    if (typeof on === "string") rmSync(on, { force: true });
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(socket, () => {
+      const done = (): void => {
         this.server.off("error", reject);
         resolve();
-      });
+      };
+      if (typeof on === "string") this.server.listen(on, done);
+      else this.server.listen(on.port, on.host, done);
     });
-    this.listening = socket;
+    this.listening = on;
   }
 
-  async start(message: StartMessage): Promise<void> {
+  async start(message: StartMessage, on: ListenOn = message.socket): Promise<void> {
     const began = performance.now();
     try {
       process.chdir(message.cwd);
@@ -173,7 +198,7 @@ class Agent {
     const fn = app.functions.find((f) => f.manifest.name === message.function);
     if (fn === undefined) throw new Error(`function ${message.function} is not in the bundle`);
     this.container = await startContainer(fn);
-    await this.listen(message.socket);
+    await this.listen(on);
     send({ type: "ready" });
     // `ps` (and /proc/PID/cmdline) shows which function a container runs.
     process.title = `wharf-agent ${message.function}`;
@@ -263,7 +288,12 @@ async function serveAgent(): Promise<void> {
 
 const [, , mode, bundle] = process.argv;
 if (mode === "--check" && bundle !== undefined) void check(bundle);
-else {
+else if (process.env["WHARF_BUNDLE_URL"] !== undefined) {
+  servePod(new Agent()).catch((err: unknown) => {
+    console.error(`wharf: the pod could not start: ${messageOf(err)}`);
+    process.exit(1);
+  });
+} else {
   serveAgent().catch((err: unknown) => {
     console.error(`wharf: the runtime agent could not start: ${messageOf(err)}`);
     process.exit(1);

@@ -120,8 +120,32 @@ async function writeStatus(pod: V1Pod, entry: PodEntry): Promise<void> {
   }
 }
 
+/** The values of the pod's `secretKeyRef` env entries, as a kubelet reads them: `name/key` → value. */
+async function secretValues(pod: V1Pod): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  const namespace = pod.metadata?.namespace ?? "default";
+  for (const c of pod.spec?.containers ?? []) {
+    for (const e of c.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref === undefined || ref.name === undefined) continue;
+      const secret = await core.readNamespacedSecret({ name: ref.name, namespace });
+      const data = secret.data?.[ref.key];
+      if (data !== undefined) values.set(`${ref.name}/${ref.key}`, Buffer.from(data, "base64").toString());
+    }
+  }
+  return values;
+}
+
 function startPod(pod: V1Pod): void {
+  void secretValues(pod).then(
+    (secrets) => runPod(pod, secrets),
+    (err: unknown) => log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: a secret it needs cannot be read: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
+function runPod(pod: V1Pod, secrets: Map<string, string>): void {
   const uid = pod.metadata?.uid ?? "";
+  if (pods.has(uid)) return;
   const net = network.create(uid.replace(/-/g, "").slice(0, 8));
   const entry: PodEntry = { runner: undefined as unknown as PodRunner, net, pending: undefined, writing: false, stopping: false };
   entry.runner = new PodRunner(pod, net, {
@@ -129,6 +153,7 @@ function startPod(pod: V1Pod): void {
     logDir,
     nodeName,
     hostIP,
+    secrets,
     report: (status) => {
       entry.pending = status;
       void writeStatus(pod, entry);

@@ -17,6 +17,8 @@ export interface RunnerContext {
   logDir: string;
   nodeName: string;
   hostIP: string;
+  /** Values of the pod's secretKeyRef env entries, by `secret/key` (read by the node agent). */
+  secrets: Map<string, string>;
   /** Called whenever the status changes; the agent writes it to the API server. */
   report(status: V1PodStatus): void;
 }
@@ -179,7 +181,9 @@ export class PodRunner {
     const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/tmp", HOSTNAME: meta.name ?? "" };
     for (const e of spec.env ?? []) {
       const path = e.valueFrom?.fieldRef?.fieldPath;
-      env[e.name] = e.value ?? (path !== undefined ? field[path] : undefined) ?? "";
+      const secret = e.valueFrom?.secretKeyRef;
+      const fromSecret = secret === undefined ? undefined : this.ctx.secrets.get(`${secret.name ?? ""}/${secret.key}`);
+      env[e.name] = e.value ?? (path !== undefined ? field[path] : undefined) ?? fromSecret ?? "";
     }
     return env;
   }

@@ -148,7 +148,10 @@ export class LocalContainer implements ContainerHandle {
   private readonly adopted = new Map<number, () => void>();
   private nextAdopted = 0;
 
-  constructor(private readonly spec: ContainerSpec, private readonly agent: IdleAgent, readonly socket: string, memoryMiB: number | null) {
+  readonly address: { socketPath: string };
+
+  constructor(private readonly spec: ContainerSpec, private readonly agent: IdleAgent, private readonly socket: string, memoryMiB: number | null) {
+    this.address = { socketPath: socket };
     this.id = spec.id;
     this.child = agent.child;
     this.pid = agent.child.pid ?? -1;

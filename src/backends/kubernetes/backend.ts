@@ -1,0 +1,279 @@
+/**
+ * The Kubernetes backend (docs/kubernetes.md): each function of a version is a Deployment (and a
+ * headless Service) rendered by render.ts; a "container" of the autoscaler is one ready pod of it.
+ *
+ * - `start()` raises the replica count through `/scale` at once (the gateway is the activator:
+ *   no metrics round-trip before a scale from zero) and resolves with the next ready pod in the
+ *   Service's Endpoints that no other start has claimed.
+ * - A handle's `stop()` retires its pod (its readiness fails, so it leaves the Endpoints and the
+ *   ReplicaSet deletes it first), then lowers the count.
+ * - A claimed pod that leaves the ready addresses unasked has crashed: its handle exits, the count
+ *   drops by one, and the autoscaler starts a replacement as it does locally.
+ * The replica count is always the claimed pods plus the starts waiting for one.
+ */
+import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type V1Endpoints } from "@kubernetes/client-node";
+import { request } from "undici";
+import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
+import { apiStatus, applyFunction } from "./apply.ts";
+import { BundleServer } from "./bundle-server.ts";
+import { renderFunction } from "./render.ts";
+import { setReplicas } from "./scale.ts";
+import { POD_KEY_HEADER, RETIRE_PATH } from "../../runtime/pod.ts";
+
+export interface KubernetesOptions {
+  /** A kubeconfig file; undefined: the in-cluster config (a pod's service account). */
+  kubeconfig?: string | undefined;
+  namespace: string;
+  /** The runtime image (Containerfile): Node 20 and the agent. */
+  image: string;
+  /** Where the bundle server listens: an address pods can reach. */
+  bundleHost: string;
+  bundlePort?: number;
+  warn?: (message: string) => void;
+}
+
+const TOKEN_SECRET = "wharf-bundle-token";
+const STARTUP_DEADLINE_MS = 300_000;
+
+interface Pod {
+  name: string;
+  ip: string;
+  port: number;
+}
+
+type Exit = { code: number | null; signal: string | null };
+
+class PodHandle implements ContainerHandle {
+  readonly address: { host: string; port: number };
+  readonly pid = -1;
+  readonly exited: Promise<Exit>;
+  private settle!: (exit: Exit) => void;
+  retiring = false;
+  gone = false;
+
+  constructor(readonly pod: Pod, readonly headers: Record<string, string>, private readonly group: FunctionGroup) {
+    this.id = pod.name;
+    this.address = { host: pod.ip, port: pod.port };
+    this.exited = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  readonly id: string;
+
+  exitReason(): string | undefined {
+    return this.retiring ? undefined : `pod ${this.pod.name} is no longer ready`;
+  }
+
+  end(exit: Exit): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.settle(exit);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    if (this.gone) return;
+    this.retiring = true;
+    await this.group.retire(this, graceMs);
+  }
+}
+
+class FunctionGroup {
+  private readonly ready = new Map<string, Pod>();
+  private readonly present = new Set<string>();
+  private readonly claimed = new Map<string, PodHandle>();
+  private readonly waiting: { resolve: (pod: Pod) => void; reject: (err: Error) => void }[] = [];
+  private writes: Promise<unknown> = Promise.resolve();
+  private abortWatch: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly backend: KubernetesBackend,
+  ) {}
+
+  /** Replicas wanted: every claimed pod and every start waiting for one. */
+  private get desired(): number {
+    return [...this.claimed.values()].filter((h) => !h.retiring).length + this.waiting.length;
+  }
+
+  watch(): void {
+    if (this.closed) return;
+    const path = `/api/v1/namespaces/${this.backend.options.namespace}/endpoints`;
+    void this.backend.watcher
+      .watch(path, { fieldSelector: `metadata.name=${this.name}` }, (type, object: V1Endpoints) => this.onEndpoints(type === "DELETED" ? undefined : object), () => {
+        // The API server ends watches now and then: start again (after a breath, if it failed).
+        if (!this.closed) setTimeout(() => this.watch(), 200);
+      })
+      .then((req: { abort(): void }) => (this.abortWatch = () => req.abort()), () => !this.closed && setTimeout(() => this.watch(), 500));
+  }
+
+  private onEndpoints(object: V1Endpoints | undefined): void {
+    this.ready.clear();
+    this.present.clear();
+    for (const subset of object?.subsets ?? []) {
+      const port = subset.ports?.find((p) => p.name === "http")?.port ?? subset.ports?.[0]?.port ?? 0;
+      for (const a of subset.addresses ?? []) {
+        const name = a.targetRef?.name ?? a.ip;
+        this.ready.set(name, { name, ip: a.ip, port });
+        this.present.add(name);
+      }
+      for (const a of subset.notReadyAddresses ?? []) this.present.add(a.targetRef?.name ?? a.ip);
+    }
+    for (const handle of this.claimed.values()) {
+      if (!this.ready.has(handle.pod.name) && !handle.retiring) this.lost(handle);
+      else if (handle.retiring && !this.present.has(handle.pod.name)) this.release(handle, { code: 0, signal: null });
+    }
+    this.handOut();
+  }
+
+  /** Gives waiting starts the ready pods nobody holds. */
+  private handOut(): void {
+    for (const pod of this.ready.values()) {
+      if (this.waiting.length === 0) return;
+      if (this.claimed.has(pod.name)) continue;
+      const next = this.waiting.shift();
+      // Claimed before the start resolves, so no other start takes it meanwhile.
+      this.claimed.set(pod.name, new PodHandle(pod, this.backend.podHeaders, this));
+      next?.resolve(pod);
+    }
+  }
+
+  async start(): Promise<ContainerHandle> {
+    const found = new Promise<Pod>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.scale();
+    this.handOut();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no pod of ${this.name} became ready within ${STARTUP_DEADLINE_MS / 1000}s: see kubectl describe deployment ${this.name}`)), STARTUP_DEADLINE_MS);
+    });
+    try {
+      const pod = await Promise.race([found, deadline]);
+      return this.claimed.get(pod.name) as PodHandle;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A claimed pod stopped being ready without being asked: its handle exits (a crash). */
+  private lost(handle: PodHandle): void {
+    this.release(handle, { code: null, signal: "pod not ready" });
+    this.scale();
+  }
+
+  private release(handle: PodHandle, exit: Exit): void {
+    this.claimed.delete(handle.pod.name);
+    handle.end(exit);
+  }
+
+  async retire(handle: PodHandle, graceMs: number): Promise<void> {
+    // Readiness fails first (the pod stays up to finish what it has), so the ReplicaSet deletes
+    // this pod, not another, when the count drops.
+    await request(`http://${handle.pod.ip}:${handle.pod.port}${RETIRE_PATH}`, { method: "POST", headers: this.backend.podHeaders })
+      .then((r) => r.body.dump())
+      .catch(() => {});
+    const left = Date.now() + Math.min(graceMs, 5000) + 3000;
+    while (this.ready.has(handle.pod.name) && Date.now() < left && !this.closed) await new Promise((r) => setTimeout(r, 50));
+    this.scale();
+    const gone = setTimeout(() => this.release(handle, { code: 0, signal: null }), graceMs + 10_000);
+    await handle.exited;
+    clearTimeout(gone);
+  }
+
+  /** Writes the replica count, one write at a time, each with the count of its own moment. */
+  private scale(): void {
+    this.writes = this.writes
+      .then(() => setReplicas(this.backend.apps, this.backend.options.namespace, this.name, this.desired))
+      .catch((err: unknown) => this.backend.options.warn?.(`could not scale ${this.name}: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abortWatch?.();
+    for (const w of this.waiting.splice(0)) w.reject(new Error("the backend is closed"));
+    for (const handle of this.claimed.values()) handle.end({ code: 0, signal: null });
+    this.claimed.clear();
+    await this.writes;
+  }
+}
+
+export class KubernetesBackend implements Backend {
+  readonly networkIsolation = true;
+  readonly apps: AppsV1Api;
+  readonly core: CoreV1Api;
+  readonly watcher: Watch;
+  readonly podHeaders: Record<string, string>;
+  private readonly bundles = new BundleServer();
+  private bundleBase: Promise<string>;
+  private readonly groups = new Map<string, Promise<FunctionGroup>>();
+  private secretReady: Promise<void> | undefined;
+
+  constructor(readonly options: KubernetesOptions) {
+    const kc = new KubeConfig();
+    if (options.kubeconfig === undefined) kc.loadFromCluster();
+    else kc.loadFromFile(options.kubeconfig);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.watcher = new Watch(kc);
+    this.podHeaders = { [POD_KEY_HEADER]: this.bundles.token };
+    this.bundleBase = this.bundles.listen(options.bundleHost, options.bundlePort ?? 0).then(({ host, port }) => `http://${host}:${port}/bundles`);
+  }
+
+  async start(spec: ContainerSpec): Promise<ContainerHandle> {
+    const group = await this.group(spec);
+    return group.start();
+  }
+
+  private group(spec: ContainerSpec): Promise<FunctionGroup> {
+    if (spec.app === undefined) throw new Error("the Kubernetes backend needs the function's manifest (ContainerSpec.app)");
+    const { name: app, version, function: fn } = spec.app;
+    const sha = this.bundles.register(spec.bundle);
+    const key = `${app}/${version}/${fn.name}/${sha}`;
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = (async () => {
+        await this.ensureSecret();
+        const rendered = renderFunction(fn, { app, version, bundleSha256: sha }, {
+          namespace: this.options.namespace,
+          image: this.options.image,
+          bundleBase: await this.bundleBase,
+          bundleTokenSecret: TOKEN_SECRET,
+        });
+        await applyFunction({ apps: this.apps, core: this.core }, rendered, 0);
+        const made = new FunctionGroup(rendered.deployment.metadata?.name ?? "", this);
+        made.watch();
+        return made;
+      })();
+      group.catch(() => this.groups.delete(key));
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  private ensureSecret(): Promise<void> {
+    this.secretReady ??= (async () => {
+      const body = { metadata: { name: TOKEN_SECRET, namespace: this.options.namespace, labels: { "app.kubernetes.io/managed-by": "wharf" } }, stringData: { token: this.bundles.token } };
+      try {
+        await this.core.createNamespacedSecret({ namespace: this.options.namespace, body });
+      } catch (err) {
+        if (apiStatus(err) !== 409) throw err;
+        await this.core.replaceNamespacedSecret({ name: TOKEN_SECRET, namespace: this.options.namespace, body });
+      }
+    })();
+    return this.secretReady;
+  }
+
+  /** Scales every function to zero and removes its objects (the state is the server's data dir, not the cluster, for now). */
+  async close(): Promise<void> {
+    const groups = await Promise.all([...this.groups.values()].map((g) => g.catch(() => undefined)));
+    this.groups.clear();
+    await Promise.all(
+      groups.map(async (g) => {
+        if (g === undefined) return;
+        await g.close();
+        const namespace = this.options.namespace;
+        await this.apps.deleteNamespacedDeployment({ name: g.name, namespace }).catch(() => {});
+        await this.core.deleteNamespacedService({ name: g.name, namespace }).catch(() => {});
+      }),
+    );
+    await this.bundles.close();
+  }
+}
