@@ -10,6 +10,7 @@ import { deploy, DEPLOY } from "./deploy.ts";
 import { domain, DOMAIN } from "./domain.ts";
 import { closest, renderHelp, wantsHelp, type CommandSpec } from "./help.ts";
 import { INIT, initCommand } from "./init.ts";
+import { k8s, K8S } from "./k8s.ts";
 import { createOutput, type Output } from "./output.ts";
 import { SERVE, serveCommand } from "./serve.ts";
 import { server, SERVER } from "./server.ts";
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   app: { spec: APP, run: app },
   token: { spec: TOKEN, run: token },
   domain: { spec: DOMAIN, run: domain },
+  k8s: { spec: K8S, run: k8s },
 };
 
 function overview(): string {

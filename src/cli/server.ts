@@ -61,15 +61,25 @@ export const SERVER = {
     kubeconfig: { type: "string", value: "FILE", help: "kubernetes: the cluster's kubeconfig (default: the in-cluster config of a pod)" },
     namespace: { type: "string", default: "default", value: "NS", help: "kubernetes: the namespace of the functions' Deployments" },
     image: { type: "string", default: "wharf-runtime:latest", value: "IMAGE", help: "kubernetes: the runtime image every function runs (Containerfile)" },
-    "bundle-host": { type: "string", default: "0.0.0.0", value: "ADDR", help: "kubernetes: the address pods fetch bundles from (this host as the pods see it)" },
+    "bundle-host": { type: "string", default: "0.0.0.0", value: "ADDR", help: "kubernetes: the address the bundle server (pods fetch their code from it) listens on" },
+    "bundle-port": { type: "string", default: "0", value: "N", help: "kubernetes: the bundle server's port (0 picks a free one)" },
+    "bundle-url": { type: "string", value: "URL", help: "kubernetes: the base URL pods fetch bundles from (default http://ADDR:PORT/bundles, a wildcard ADDR as $POD_IP or this host's first IPv4)" },
     ...LIMIT_FLAGS,
   },
   examples: ["wharf server", "wharf server --host 0.0.0.0 --port 80 --https-port 443 --domain example.com --data /srv/wharf"],
 } as const satisfies CommandSpec;
 
-function chooseBackend(values: { backend: string; kubeconfig?: string | undefined; namespace: string; image: string; "bundle-host": string }, dir: string, out: Output): Backend {
+function chooseBackend(values: { backend: string; kubeconfig?: string | undefined; namespace: string; image: string; "bundle-host": string; "bundle-port": string; "bundle-url"?: string | undefined }, dir: string, out: Output): Backend {
   if (values.backend === "kubernetes") {
-    return new KubernetesBackend({ kubeconfig: values.kubeconfig, namespace: values.namespace, image: values.image, bundleHost: values["bundle-host"], warn: (m) => out.warn(m) });
+    return new KubernetesBackend({
+      kubeconfig: values.kubeconfig,
+      namespace: values.namespace,
+      image: values.image,
+      bundleHost: values["bundle-host"],
+      bundlePort: portFlag("bundle-port", values["bundle-port"]),
+      bundleUrl: values["bundle-url"],
+      warn: (m) => out.warn(m),
+    });
   }
   if (values.backend !== "local") throw new UsageError(`--backend ${values.backend} is not a backend: use local or kubernetes`, "server");
   return new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()] });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, runToEnd } from "../helpers/serve.ts";
 
-const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain"];
+const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain", "k8s"];
 const WITH_JSON = ["deploy", "app", "token", "domain"];
 
 describe("wharf --version", () => {
@@ -22,7 +22,7 @@ describe("help", () => {
   it("wharf help lists every command", async () => {
     const { code, output } = await runToEnd(["help"]);
     expect(code).toBe(0);
-    const listed = output.split("\n").filter((l) => /^ {2}[a-z]+ /.test(l)).map((l) => l.trim().split(" ")[0]);
+    const listed = output.split("\n").filter((l) => /^ {2}[a-z0-9]+ /.test(l)).map((l) => l.trim().split(" ")[0]);
     expect(listed).toEqual(COMMANDS);
   });
 

@@ -12,6 +12,7 @@
  * The replica count is always the claimed pods plus the starts waiting for one.
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type V1Endpoints } from "@kubernetes/client-node";
+import { networkInterfaces } from "node:os";
 import { request } from "undici";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
 import { apiStatus, applyFunction } from "./apply.ts";
@@ -26,9 +27,15 @@ export interface KubernetesOptions {
   namespace: string;
   /** The runtime image (Containerfile): Node 20 and the agent. */
   image: string;
-  /** Where the bundle server listens: an address pods can reach. */
+  /** Where the bundle server listens. */
   bundleHost: string;
   bundlePort?: number;
+  /**
+   * The base URL pods fetch bundles from (`{bundleUrl}/{sha256}`). Default: the bundle server's
+   * own address, with a wildcard host replaced by `$POD_IP` (a gateway in a pod) or this
+   * machine's first non-loopback IPv4 address.
+   */
+  bundleUrl?: string | undefined;
   warn?: (message: string) => void;
 }
 
@@ -195,6 +202,16 @@ class FunctionGroup {
   }
 }
 
+/** A host pods can reach for an address the bundle server listens on. */
+function reachable(host: string): string {
+  if (host !== "0.0.0.0" && host !== "::") return host.includes(":") ? `[${host}]` : host;
+  const podIp = process.env["POD_IP"];
+  if (podIp !== undefined && podIp !== "") return podIp;
+  const found = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && i.family === "IPv4" && !i.internal);
+  if (found === undefined) throw new Error("no address pods could fetch bundles from: pass --bundle-url or --bundle-host ADDR");
+  return found.address;
+}
+
 export class KubernetesBackend implements Backend {
   readonly networkIsolation = true;
   readonly apps: AppsV1Api;
@@ -214,7 +231,7 @@ export class KubernetesBackend implements Backend {
     this.core = kc.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kc);
     this.podHeaders = { [POD_KEY_HEADER]: this.bundles.token };
-    this.bundleBase = this.bundles.listen(options.bundleHost, options.bundlePort ?? 0).then(({ host, port }) => `http://${host}:${port}/bundles`);
+    this.bundleBase = this.bundles.listen(options.bundleHost, options.bundlePort ?? 0).then(({ host, port }) => options.bundleUrl?.replace(/\/$/, "") ?? `http://${reachable(host)}:${port}/bundles`);
   }
 
   async start(spec: ContainerSpec): Promise<ContainerHandle> {

@@ -21,6 +21,8 @@ export interface InstallOptions {
 export const PLATFORM_NAME = "wharf";
 export const GATEWAY_PORT = 8000;
 export const ADMIN_PORT = 8001;
+/** Where pods fetch their bundles from the gateway pod (its own address, no DNS needed). */
+export const BUNDLE_PORT = 8002;
 
 export type InstallObject = IServiceAccount | IRole | IRoleBinding | IDeployment | IService;
 
@@ -72,8 +74,9 @@ export function renderInstall(options: InstallOptions): InstallObject[] {
           containers: [{
             name: "gateway",
             image: options.image,
-            command: ["node", "/opt/wharf/bin/wharf.js", "server", "--backend", "kubernetes", "--namespace", namespace, "--host", "0.0.0.0", "--port", String(GATEWAY_PORT), "--admin-port", String(ADMIN_PORT), "--data", "/tmp/wharf"],
-            ports: [{ name: "http", containerPort: GATEWAY_PORT }, { name: "admin", containerPort: ADMIN_PORT }],
+            command: ["node", "/opt/wharf/bin/wharf.js", "server", "--backend", "kubernetes", "--namespace", namespace, "--host", "0.0.0.0", "--port", String(GATEWAY_PORT), "--admin-port", String(ADMIN_PORT), "--admin-host", "0.0.0.0", "--data", "/tmp/wharf", "--bundle-port", String(BUNDLE_PORT), "--bundle-url", `http://$(POD_IP):${BUNDLE_PORT}/bundles`],
+            env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+            ports: [{ name: "http", containerPort: GATEWAY_PORT }, { name: "admin", containerPort: ADMIN_PORT }, { name: "bundles", containerPort: BUNDLE_PORT }],
             readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 2 },
             resources: { requests: { cpu: "100m", memory: "128Mi" } },
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
@@ -94,7 +97,7 @@ export function renderInstall(options: InstallOptions): InstallObject[] {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: `${PLATFORM_NAME}-control`, namespace, labels: gatewayLabels },
-    spec: { selector: gatewayLabels, ports: [{ name: "admin", port: ADMIN_PORT, targetPort: "admin" }] },
+    spec: { selector: gatewayLabels, ports: [{ name: "admin", port: ADMIN_PORT, targetPort: "admin" }, { name: "bundles", port: BUNDLE_PORT, targetPort: "bundles" }] },
   };
   return [serviceAccount, role, binding, gateway, publicService, controlService];
 }
