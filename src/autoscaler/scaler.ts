@@ -198,7 +198,7 @@ export class Scaler {
       this.pool.remove(member);
       this.counts.crashed++;
       this.deps.onExit?.(handle.id, "crash");
-      void member.client.destroy();
+      void (handle.finishesInFlight?.() === true ? member.client.close() : member.client.destroy());
       const why = handle.exitReason?.() ?? (signal ?? `exit code ${code}`);
       // The requests that were in it and failed (502): `lost`, counted by the gateway, whether it
       // saw the socket close before or after the exit; retried ones are not among them.
@@ -218,7 +218,8 @@ export class Scaler {
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - CRASHES_BEFORE_BACKOFF));
       this.backoffUntil = Date.now() + delay;
       this.deps.onEvent(`${this.name} keeps failing (${this.failures} times in a row, last: ${what}); backing off, next start in ${delay / 1000}s`);
-      if (this.pool.members.length === 0) this.pool.fail(new UnavailableError(`${this.name} keeps crashing; retry later`));
+      // The reason goes in the 503: a start that keeps failing names why (the backend's message).
+      if (this.pool.members.length === 0) this.pool.fail(new UnavailableError(crashed ? `${this.name} keeps crashing; retry later` : `${this.name} ${what}; retry later`));
       setTimeout(() => this.evaluate(), delay).unref();
       return;
     }

@@ -39,6 +39,11 @@ export interface ContainerHandle {
   /** Why the container died, when the backend knows better than the exit status (e.g. over its memory limit). */
   exitReason?(): string | undefined;
   /**
+   * True when, although it left the pool, the container still finishes what it holds (a pod being
+   * deleted drains its in-flight requests): its connections are closed gracefully, not destroyed.
+   */
+  finishesInFlight?(): boolean;
+  /**
    * Hands a client's connection to the container (docs/handoff.md); resolves once the container
    * reports it closed, or exits. Backends that cannot pass sockets leave it out.
    */

@@ -11,7 +11,7 @@
  *   drops by one, and the autoscaler starts a replacement as it does locally.
  * The replica count is always the claimed pods plus the starts waiting for one.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type V1Endpoints } from "@kubernetes/client-node";
+import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig, makeInformer, Watch, type Informer, type ObjectCache, type V1Endpoints, type V1HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import { networkInterfaces } from "node:os";
 import { request } from "undici";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
@@ -57,6 +57,9 @@ class PodHandle implements ContainerHandle {
   private settle!: (exit: Exit) => void;
   retiring = false;
   gone = false;
+  /** Deleted by someone else (kubectl, an eviction, a node drain): it drains what it holds. */
+  terminating = false;
+  losing = false;
 
   constructor(readonly pod: Pod, readonly headers: Record<string, string>, private readonly group: FunctionGroup) {
     this.id = pod.name;
@@ -67,7 +70,12 @@ class PodHandle implements ContainerHandle {
   readonly id: string;
 
   exitReason(): string | undefined {
-    return this.retiring ? undefined : `pod ${this.pod.name} is no longer ready`;
+    if (this.retiring) return undefined;
+    return this.terminating ? `pod ${this.pod.name} is being deleted` : `pod ${this.pod.name} is no longer ready`;
+  }
+
+  finishesInFlight(): boolean {
+    return this.terminating;
   }
 
   end(exit: Exit): void {
@@ -126,7 +134,7 @@ class FunctionGroup {
       for (const a of subset.notReadyAddresses ?? []) this.present.add(a.targetRef?.name ?? a.ip);
     }
     for (const handle of this.claimed.values()) {
-      if (!this.ready.has(handle.pod.name) && !handle.retiring) this.lost(handle);
+      if (!this.ready.has(handle.pod.name) && !handle.retiring) void this.lost(handle, this.present.has(handle.pod.name));
       else if (handle.retiring && !this.present.has(handle.pod.name)) this.release(handle, { code: 0, signal: null });
     }
     this.handOut();
@@ -145,6 +153,8 @@ class FunctionGroup {
   }
 
   async start(): Promise<ContainerHandle> {
+    const contested = this.backend.contest(this.name);
+    if (contested !== undefined) throw new Error(contested);
     const found = new Promise<Pod>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.scale();
     this.handOut();
@@ -160,9 +170,21 @@ class FunctionGroup {
     }
   }
 
-  /** A claimed pod stopped being ready without being asked: its handle exits (a crash). */
-  private lost(handle: PodHandle): void {
-    this.release(handle, { code: null, signal: "pod not ready" });
+  /**
+   * A claimed pod left the ready addresses without being asked: its handle exits and the
+   * autoscaler replaces it. Not ready but listed (its app hangs or died) is a crash; gone from the
+   * list with a deletion under way is a pod someone deleted: no new requests, but what it holds
+   * finishes (preStop, then the agent's drain on SIGTERM).
+   */
+  private async lost(handle: PodHandle, listed: boolean): Promise<void> {
+    if (handle.gone || handle.retiring || handle.losing) return;
+    handle.losing = true;
+    if (!listed) {
+      const pod = await this.backend.core.readNamespacedPod({ name: handle.pod.name, namespace: this.backend.options.namespace }).catch(() => undefined);
+      handle.terminating = pod?.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
+    }
+    if (handle.gone || handle.retiring || !this.claimed.has(handle.pod.name)) return;
+    this.release(handle, { code: null, signal: handle.terminating ? "pod deleted" : "pod not ready" });
     this.scale();
   }
 
@@ -187,6 +209,8 @@ class FunctionGroup {
 
   /** Writes the replica count, one write at a time, each with the count of its own moment. */
   private scale(): void {
+    // A user's HPA owns the count now: write nothing (the backend has said why, once).
+    if (this.backend.contest(this.name) !== undefined) return;
     this.writes = this.writes
       .then(() => setReplicas(this.backend.apps, this.backend.options.namespace, this.name, this.desired))
       .catch((err: unknown) => this.backend.options.warn?.(`could not scale ${this.name}: ${err instanceof Error ? err.message : String(err)}`));
@@ -222,6 +246,10 @@ export class KubernetesBackend implements Backend {
   private bundleBase: Promise<string>;
   private readonly groups = new Map<string, Promise<FunctionGroup>>();
   private secretReady: Promise<void> | undefined;
+  private readonly kc: KubeConfig;
+  private hpas: (Informer<V1HorizontalPodAutoscaler> & ObjectCache<V1HorizontalPodAutoscaler>) | undefined;
+  private hpasSynced: Promise<void> | undefined;
+  private readonly reported = new Set<string>();
 
   constructor(readonly options: KubernetesOptions) {
     const kc = new KubeConfig();
@@ -230,6 +258,7 @@ export class KubernetesBackend implements Backend {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kc);
+    this.kc = kc;
     this.podHeaders = { [POD_KEY_HEADER]: this.bundles.token };
     this.bundleBase = this.bundles.listen(options.bundleHost, options.bundlePort ?? 0).then(({ host, port }) => options.bundleUrl?.replace(/\/$/, "") ?? `http://${reachable(host)}:${port}/bundles`);
   }
@@ -237,6 +266,38 @@ export class KubernetesBackend implements Backend {
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
     const group = await this.group(spec);
     return group.start();
+  }
+
+  /**
+   * Why Wharf must not scale `deployment`, when a HorizontalPodAutoscaler of the user's targets
+   * it (two autoscalers writing one replica count fight); undefined when none does.
+   */
+  contest(deployment: string): string | undefined {
+    const hpa = this.hpas?.list().find((h) => h.spec?.scaleTargetRef.kind === "Deployment" && h.spec.scaleTargetRef.name === deployment);
+    if (hpa === undefined) return undefined;
+    const name = hpa.metadata?.name ?? "?";
+    const message = `HorizontalPodAutoscaler ${name} scales Wharf's Deployment ${deployment}, whose replicas Wharf's autoscaler owns: delete it (kubectl delete hpa ${name} -n ${this.options.namespace}) and set minContainers/maxContainers on the function instead`;
+    if (!this.reported.has(name)) {
+      this.reported.add(name);
+      this.options.warn?.(message);
+    }
+    return message;
+  }
+
+  /** Watches the namespace's HPAs (list, then watch: resolves once the first list is in). */
+  private watchHpas(): Promise<void> {
+    if (this.hpasSynced !== undefined) return this.hpasSynced;
+    const api = this.kc.makeApiClient(AutoscalingV1Api);
+    const namespace = this.options.namespace;
+    const informer = makeInformer(this.kc, `/apis/autoscaling/v1/namespaces/${namespace}/horizontalpodautoscalers`, () => api.listNamespacedHorizontalPodAutoscaler({ namespace }));
+    informer.on("delete", (h) => this.reported.delete(h.metadata?.name ?? ""));
+    informer.on("error", () => setTimeout(() => void informer.start().catch(() => {}), 1000));
+    this.hpas = informer;
+    this.hpasSynced = informer.start().catch((err: unknown) => {
+      this.hpasSynced = undefined;
+      throw new Error(`could not list HorizontalPodAutoscalers in ${namespace}: ${err instanceof Error ? err.message : String(err)} (the Role of wharf k8s install allows it)`);
+    });
+    return this.hpasSynced;
   }
 
   private group(spec: ContainerSpec): Promise<FunctionGroup> {
@@ -247,7 +308,7 @@ export class KubernetesBackend implements Backend {
     let group = this.groups.get(key);
     if (group === undefined) {
       group = (async () => {
-        await this.ensureSecret();
+        await Promise.all([this.ensureSecret(), this.watchHpas()]);
         const rendered = renderFunction(fn, { app, version, bundleSha256: sha }, {
           namespace: this.options.namespace,
           image: this.options.image,
@@ -291,6 +352,7 @@ export class KubernetesBackend implements Backend {
         await this.core.deleteNamespacedService({ name: g.name, namespace }).catch(() => {});
       }),
     );
+    await this.hpas?.stop();
     await this.bundles.close();
   }
 }
