@@ -68,6 +68,11 @@ export interface Backend {
   checkerCommand?(bundle: string, argv: (bundle: string) => string[]): SandboxedCommand | undefined;
   /** Warmed idle runtimes kept ready, where the backend keeps any. */
   readonly standbyCount?: number;
+  /**
+   * Every container of the version has stopped and none will start again (it was replaced or
+   * stopped): remove what the backend keeps for it (a cluster's Deployments and Services).
+   */
+  releaseVersion?(app: string, version: number): Promise<void>;
   /** Stops every container this backend started. */
   close(): Promise<void>;
 }

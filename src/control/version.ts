@@ -134,5 +134,10 @@ export class Version {
   /** Drains and stops every container (in-flight requests get the grace period). */
   async stop(reason: StopReason, graceMs = this.options.graceMs): Promise<void> {
     await Promise.all([...this.scalers.values()].map((s) => s.stop(reason, graceMs)));
+    if (this.options.number !== undefined) {
+      await this.options.backend.releaseVersion?.(this.options.manifest.app, this.options.number).catch((err: unknown) => {
+        this.options.onEvent(`could not remove what the backend kept for ${this.options.manifest.app} v${this.options.number}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
   }
 }

@@ -339,10 +339,18 @@ export class KubernetesBackend implements Backend {
     return this.secretReady;
   }
 
-  /** Scales every function to zero and removes its objects (the state is the server's data dir, not the cluster, for now). */
-  async close(): Promise<void> {
-    const groups = await Promise.all([...this.groups.values()].map((g) => g.catch(() => undefined)));
-    this.groups.clear();
+  /** A replaced or stopped version: its Deployments (already at 0) and Services are deleted. */
+  async releaseVersion(app: string, version: number): Promise<void> {
+    const prefix = `${app}/${version}/`;
+    await this.remove([...this.groups.keys()].filter((key) => key.startsWith(prefix)));
+  }
+
+  private async remove(keys: string[]): Promise<void> {
+    const groups = await Promise.all(keys.map((key) => {
+      const group = this.groups.get(key);
+      this.groups.delete(key);
+      return group?.catch(() => undefined);
+    }));
     await Promise.all(
       groups.map(async (g) => {
         if (g === undefined) return;
@@ -352,6 +360,11 @@ export class KubernetesBackend implements Backend {
         await this.core.deleteNamespacedService({ name: g.name, namespace }).catch(() => {});
       }),
     );
+  }
+
+  /** Scales every function to zero and removes its objects (the state is the server's data dir, not the cluster, for now). */
+  async close(): Promise<void> {
+    await this.remove([...this.groups.keys()]);
     await this.hpas?.stop();
     await this.bundles.close();
   }

@@ -1,0 +1,65 @@
+/**
+ * Zero-downtime deploys and rollback on the cluster: under a steady load through the gateway,
+ * `wharf deploy` of a new version (its Deployment gets a ready pod, the routes flip, the old one is
+ * scaled to 0 and removed) and `wharf app rollback` fail no request. Run as the installed Role.
+ */
+import { AppsV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLoad } from "../helpers/load.ts";
+import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
+import { adminConfig, NODE_ADDRESS, platformNamespace, type PlatformNamespace } from "./helpers/platform-account.ts";
+
+const NAMESPACE = `deploy-test-${process.pid}`;
+const HOST = "roll-hello.localhost";
+const apps = adminConfig().makeApiClient(AppsV1Api);
+
+async function deploymentNames(): Promise<string[]> {
+  const list = await apps.listNamespacedDeployment({ namespace: NAMESPACE, labelSelector: "wharf.dev/app=roll" });
+  return list.items.map((d) => d.metadata?.name ?? "").sort();
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("deploys on the cluster", () => {
+  const data = tempDataDir();
+  let account: PlatformNamespace;
+  let server: Server;
+  beforeAll(async () => {
+    account = await platformNamespace(NAMESPACE);
+    server = await startServer(data.dir, { args: ["--backend", "kubernetes", "--kubeconfig", account.kubeconfig, "--namespace", NAMESPACE, "--bundle-host", NODE_ADDRESS] });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    data.remove();
+    await account?.remove();
+  });
+
+  it("deploy and rollback under load fail no request, and the old Deployment goes", async () => {
+    const first = await cli(data.dir, ["deploy", "test/k8s/fixtures/roll-v1.ts"], { timeoutMs: 120_000 });
+    expect(first.code, first.output).toBe(0);
+    expect(await deploymentNames()).toEqual(["wharf-roll-hello-v1"]);
+
+    const load = startLoad(server.port, HOST, { connections: 4, maxMs: 120_000 });
+    await until("load answered by v1", async () => load.result.ok > 20);
+    const second = await cli(data.dir, ["deploy", "test/k8s/fixtures/roll-v2.ts"], { timeoutMs: 120_000 });
+    expect(second.code, second.output).toBe(0);
+    await until("v1's Deployment removed", async () => (await deploymentNames()).join() === "wharf-roll-hello-v2");
+    const rolled = await cli(data.dir, ["app", "rollback", "roll"], { timeoutMs: 120_000 });
+    expect(rolled.code, rolled.output).toBe(0);
+    await until("v2's Deployment removed", async () => (await deploymentNames()).join() === "wharf-roll-hello-v3");
+    const okBefore = load.result.ok;
+    await until("more answers from the rolled-back version", async () => load.result.ok > okBefore + 20);
+    const result = await load.stop();
+
+    expect(result.failed).toEqual([]);
+    const versions = new Set([...result.bodies.keys()].map((b) => (JSON.parse(b) as { version: number }).version));
+    expect(versions).toEqual(new Set([1, 2]));
+    expect(result.ok).toBeGreaterThan(60);
+  });
+});
