@@ -79,6 +79,7 @@ function chooseBackend(values: { backend: string; kubeconfig?: string | undefine
       bundlePort: portFlag("bundle-port", values["bundle-port"]),
       bundleUrl: values["bundle-url"],
       warn: (m) => out.warn(m),
+      onEvent: (m) => out.info(m),
     });
   }
   if (values.backend !== "local") throw new UsageError(`--backend ${values.backend} is not a backend: use local or kubernetes`, "server");

@@ -37,6 +37,8 @@ export interface KubernetesOptions {
    */
   bundleUrl?: string | undefined;
   warn?: (message: string) => void;
+  /** Timing lines (`WHARF_TIMING=1`): each start's time from its `/scale` write to a ready pod. */
+  onEvent?: (message: string) => void;
 }
 
 const TOKEN_SECRET = "wharf-bundle-token";
@@ -156,8 +158,13 @@ class FunctionGroup {
     const contested = this.backend.contest(this.name);
     if (contested !== undefined) throw new Error(contested);
     const found = new Promise<Pod>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    this.scale();
+    const written = this.scale();
     this.handOut();
+    if (process.env["WHARF_TIMING"] === "1") {
+      void Promise.all([written.then(() => performance.now()), found.then(() => performance.now())]).then(([wrote, ready]) => {
+        this.backend.options.onEvent?.(`[timing] ${this.name}: /scale write to a ready pod took ${Math.max(0, ready - wrote).toFixed(1)} ms`);
+      }, () => {});
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no pod of ${this.name} became ready within ${STARTUP_DEADLINE_MS / 1000}s: see kubectl describe deployment ${this.name}`)), STARTUP_DEADLINE_MS);
@@ -208,12 +215,13 @@ class FunctionGroup {
   }
 
   /** Writes the replica count, one write at a time, each with the count of its own moment. */
-  private scale(): void {
+  private scale(): Promise<unknown> {
     // A user's HPA owns the count now: write nothing (the backend has said why, once).
-    if (this.backend.contest(this.name) !== undefined) return;
+    if (this.backend.contest(this.name) !== undefined) return this.writes;
     this.writes = this.writes
       .then(() => setReplicas(this.backend.apps, this.backend.options.namespace, this.name, this.desired))
       .catch((err: unknown) => this.backend.options.warn?.(`could not scale ${this.name}: ${err instanceof Error ? err.message : String(err)}`));
+    return this.writes;
   }
 
   async close(): Promise<void> {
