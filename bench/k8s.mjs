@@ -98,7 +98,7 @@ async function main() {
     for (let i = 0; i < SAMPLES; i++) {
       await until("the cold function at zero", async () => (await pods("cold")).length === 0, 90_000);
       const answer = await timedGet({ port, host: "bench-k8s-cold.localhost", timeoutMs: 60_000 });
-      if (answer.status !== 200) throw new Error(`a cold request got ${answer.status ?? answer.error}: ${answer.body ?? ""}`);
+      if (answer.status !== 200) throw new Error(`a cold request got ${answer.status ?? answer.error}: ${answer.body ?? ""}\n${server.tail(30)}`);
       cold.push(answer.ms);
     }
     const scaleToReady = timings.slice();

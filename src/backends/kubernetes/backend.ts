@@ -11,7 +11,7 @@
  *   drops by one, and the autoscaler starts a replacement as it does locally.
  * The replica count is always the claimed pods plus the starts waiting for one.
  */
-import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig, makeInformer, Watch, type Informer, type ObjectCache, type V1Endpoints, type V1HorizontalPodAutoscaler } from "@kubernetes/client-node";
+import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig, makeInformer, Watch, type Informer, type ObjectCache, type V1Endpoints, type V1HorizontalPodAutoscaler, type V1Pod } from "@kubernetes/client-node";
 import { networkInterfaces } from "node:os";
 import { request } from "undici";
 import type { Backend, ContainerHandle, ContainerSpec } from "../backend.ts";
@@ -19,7 +19,7 @@ import { apiStatus, applyFunction } from "./apply.ts";
 import { BundleServer } from "./bundle-server.ts";
 import { renderFunction } from "./render.ts";
 import { setReplicas } from "./scale.ts";
-import { POD_KEY_HEADER, RETIRE_PATH } from "../../runtime/pod.ts";
+import { POD_KEY_HEADER, READY_PATH, RETIRE_PATH } from "../../runtime/pod.ts";
 
 export interface KubernetesOptions {
   /** A kubeconfig file; undefined: the in-cluster config (a pod's service account). */
@@ -43,6 +43,10 @@ export interface KubernetesOptions {
 
 const TOKEN_SECRET = "wharf-bundle-token";
 const STARTUP_DEADLINE_MS = 300_000;
+/** How long a claimed pod may fail its readiness probe before it counts as crashed. */
+const UNREADY_GRACE_MS = 10_000;
+/** How often the gateway probes a starting pod's readiness itself. */
+const PROBE_EVERY_MS = 10;
 
 interface Pod {
   name: string;
@@ -62,6 +66,12 @@ class PodHandle implements ContainerHandle {
   /** Deleted by someone else (kubectl, an eviction, a node drain): it drains what it holds. */
   terminating = false;
   losing = false;
+  /** Listed as ready in the Endpoints at least once (until then it was found by our own probe). */
+  seenReady = false;
+  /** Its containers' restarts when it was claimed: more later means it crashed. */
+  restarts = 0;
+  /** Set while it is listed not ready: fires `lost` if it stays so. */
+  unready: NodeJS.Timeout | undefined;
 
   constructor(readonly pod: Pod, readonly headers: Record<string, string>, private readonly group: FunctionGroup) {
     this.id = pod.name;
@@ -96,6 +106,10 @@ class PodHandle implements ContainerHandle {
 class FunctionGroup {
   private readonly ready = new Map<string, Pod>();
   private readonly present = new Set<string>();
+  /** Pods our own probe found serving before the Endpoints list them ready (see `watchPods`). */
+  private readonly early = new Map<string, Pod>();
+  private readonly probing = new Set<string>();
+  private abortPodWatch: (() => void) | undefined;
   private readonly claimed = new Map<string, PodHandle>();
   private readonly waiting: { resolve: (pod: Pod) => void; reject: (err: Error) => void }[] = [];
   private writes: Promise<unknown> = Promise.resolve();
@@ -123,6 +137,70 @@ class FunctionGroup {
       .then((req: { abort(): void }) => (this.abortWatch = () => req.abort()), () => !this.closed && setTimeout(() => this.watch(), 500));
   }
 
+  /**
+   * Watches the function's pods so a starting one is used the moment it serves: the gateway
+   * probes `/.wharf/ready` on the pod itself every few milliseconds (as Knative's activator does)
+   * instead of waiting for the kubelet's next readiness probe (1 s apart at best) and the
+   * Endpoints controller after it. A pod claimed that way that is deleted or restarts before the
+   * Endpoints list it is lost as any other.
+   */
+  watchPods(selector: string): void {
+    if (this.closed) return;
+    const path = `/api/v1/namespaces/${this.backend.options.namespace}/pods`;
+    void this.backend.watcher
+      .watch(path, { labelSelector: selector }, (type, pod: V1Pod) => this.onPod(type, pod), () => {
+        if (!this.closed) setTimeout(() => this.watchPods(selector), 200);
+      })
+      .then((req: { abort(): void }) => (this.abortPodWatch = () => req.abort()), () => !this.closed && setTimeout(() => this.watchPods(selector), 500));
+  }
+
+  private onPod(type: string, pod: V1Pod): void {
+    const name = pod.metadata?.name;
+    if (name === undefined) return;
+    const handle = this.claimed.get(name);
+    const gone = type === "DELETED" || (pod.metadata?.deletionTimestamp ?? undefined) !== undefined;
+    const restarts = pod.status?.containerStatuses?.reduce((n, c) => n + c.restartCount, 0) ?? 0;
+    // A restarted container is a crash at once; a deletion is seen here before the Endpoints
+    // only for a pod claimed from our own probe (the Endpoints report the others).
+    if (handle !== undefined && !handle.retiring && (restarts > handle.restarts || (gone && !handle.seenReady))) {
+      void this.lost(handle, !gone);
+      return;
+    }
+    if (gone) {
+      this.early.delete(name);
+      this.restartsAtClaim.delete(name);
+      return;
+    }
+    if (handle === undefined) this.restartsAtClaim.set(name, restarts);
+    const ip = pod.status?.podIP;
+    const port = pod.spec?.containers[0]?.ports?.find((p) => p.name === "http")?.containerPort;
+    if (ip === undefined || port === undefined || this.claimed.has(name) || this.ready.has(name) || this.early.has(name)) return;
+    if (this.waiting.length > 0) void this.probe({ name, ip, port });
+  }
+
+  private async probe(pod: Pod): Promise<void> {
+    if (this.probing.has(pod.name)) return;
+    this.probing.add(pod.name);
+    try {
+      const until = Date.now() + STARTUP_DEADLINE_MS;
+      while (!this.closed && this.waiting.length > 0 && !this.claimed.has(pod.name) && !this.ready.has(pod.name) && Date.now() < until) {
+        const ok = await request(`http://${pod.ip}:${pod.port}${READY_PATH}`, { headers: this.backend.podHeaders, headersTimeout: 1000, bodyTimeout: 1000 })
+          .then(async (r) => (await r.body.dump(), r.statusCode === 200), () => false);
+        if (ok) {
+          this.early.set(pod.name, { ...pod });
+          this.handOut();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+      }
+    } finally {
+      this.probing.delete(pod.name);
+    }
+  }
+
+  /** Each unclaimed pod's container restarts, from the pod watch: a claimed one's baseline. */
+  private readonly restartsAtClaim = new Map<string, number>();
+
   private onEndpoints(object: V1Endpoints | undefined): void {
     this.ready.clear();
     this.present.clear();
@@ -136,22 +214,44 @@ class FunctionGroup {
       for (const a of subset.notReadyAddresses ?? []) this.present.add(a.targetRef?.name ?? a.ip);
     }
     for (const handle of this.claimed.values()) {
-      if (!this.ready.has(handle.pod.name) && !handle.retiring) void this.lost(handle, this.present.has(handle.pod.name));
-      else if (handle.retiring && !this.present.has(handle.pod.name)) this.release(handle, { code: 0, signal: null });
+      if (this.ready.has(handle.pod.name)) {
+        handle.seenReady = true;
+        this.early.delete(handle.pod.name);
+      }
+      if (handle.retiring) {
+        if (!this.present.has(handle.pod.name)) this.release(handle, { code: 0, signal: null });
+        continue;
+      }
+      // Claimed from our own probe and not listed yet: the pod watch tells if it is lost.
+      if (!handle.seenReady) continue;
+      if (this.ready.has(handle.pod.name)) {
+        clearTimeout(handle.unready);
+        handle.unready = undefined;
+      } else if (!this.present.has(handle.pod.name)) void this.lost(handle, false);
+      else {
+        // Listed but failing its readiness probe: a pod under load misses a probe now and then.
+        // Lost only if it stays so (its app hangs or died); the gateway's retries cover meanwhile.
+        handle.unready ??= setTimeout(() => void this.lost(handle, true), UNREADY_GRACE_MS);
+      }
     }
     this.handOut();
   }
 
   /** Gives waiting starts the ready pods nobody holds. */
   private handOut(): void {
-    for (const pod of this.ready.values()) {
+    for (const pod of [...this.ready.values(), ...this.early.values()]) {
       if (this.waiting.length === 0) return;
       if (this.claimed.has(pod.name)) continue;
       const next = this.waiting.shift();
       // Claimed before the start resolves, so no other start takes it meanwhile.
-      this.claimed.set(pod.name, new PodHandle(pod, this.backend.podHeaders, this));
+      const handle = new PodHandle(pod, this.backend.podHeaders, this);
+      handle.restarts = this.restartsAtClaim.get(pod.name) ?? 0;
+      handle.seenReady = this.ready.has(pod.name);
+      this.claimed.set(pod.name, handle);
       next?.resolve(pod);
     }
+    // Nobody waits: a probed pod not taken is the Endpoints' to report from now on.
+    if (this.waiting.length === 0) for (const name of this.early.keys()) if (!this.claimed.has(name)) this.early.delete(name);
   }
 
   async start(): Promise<ContainerHandle> {
@@ -196,7 +296,9 @@ class FunctionGroup {
   }
 
   private release(handle: PodHandle, exit: Exit): void {
+    clearTimeout(handle.unready);
     this.claimed.delete(handle.pod.name);
+    this.early.delete(handle.pod.name);
     handle.end(exit);
   }
 
@@ -227,6 +329,7 @@ class FunctionGroup {
   async close(): Promise<void> {
     this.closed = true;
     this.abortWatch?.();
+    this.abortPodWatch?.();
     for (const w of this.waiting.splice(0)) w.reject(new Error("the backend is closed"));
     for (const handle of this.claimed.values()) handle.end({ code: 0, signal: null });
     this.claimed.clear();
@@ -326,6 +429,8 @@ export class KubernetesBackend implements Backend {
         await applyFunction({ apps: this.apps, core: this.core }, rendered, 0);
         const made = new FunctionGroup(rendered.deployment.metadata?.name ?? "", this);
         made.watch();
+        const selector = Object.entries(rendered.deployment.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+        made.watchPods(selector);
         return made;
       })();
       group.catch(() => this.groups.delete(key));
