@@ -85,6 +85,18 @@ describe("wharf server --backend kubernetes, with the installed Role", () => {
     expect(await replicas()).toBeGreaterThanOrEqual(1);
   });
 
+  it("serves a request that arrives while the function's last pod retires", async () => {
+    const warm = await server.request(HOST);
+    expect(warm.status, warm.text).toBe(200);
+    const from = server.lines.length;
+    // The idle pod is retiring (its readiness fails, then the count drops): a request now must
+    // raise the count past it, not wait for a pod the ReplicaSet will never start.
+    await until("the idle stop", async () => (server.lines.slice(from).some((l) => /of hello stopping \(idle\)/.test(l)) ? true : undefined), 30_000);
+    const answer = await server.request(HOST);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json<{ message: string }>().message).toBe("hello from a pod");
+  }, 90_000);
+
   it("lets a deleted pod finish the request it holds, and sends new requests to its replacement", async () => {
     const first = await server.request(SLOW, "/?ms=0");
     expect(first.status, first.text).toBe(200);

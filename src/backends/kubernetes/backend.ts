@@ -70,6 +70,8 @@ class PodHandle implements ContainerHandle {
   seenReady = false;
   /** Its containers' restarts when it was claimed: more later means it crashed. */
   restarts = 0;
+  /** Retiring, and the replica count without it is written. */
+  scaledAway = false;
   /** Set while it is listed not ready: fires `lost` if it stays so. */
   unready: NodeJS.Timeout | undefined;
 
@@ -123,7 +125,9 @@ class FunctionGroup {
 
   /** Replicas wanted: every claimed pod and every start waiting for one. */
   private get desired(): number {
-    return [...this.claimed.values()].filter((h) => !h.retiring).length + this.waiting.length;
+    // A retiring pod keeps its place until the write that removes it: a start meanwhile must
+    // raise the count past it, or the ReplicaSet would see enough pods and start none.
+    return [...this.claimed.values()].filter((h) => !h.scaledAway).length + this.waiting.length;
   }
 
   watch(): void {
@@ -310,6 +314,12 @@ class FunctionGroup {
       .catch(() => {});
     const left = Date.now() + Math.min(graceMs, 5000) + 3000;
     while (this.ready.has(handle.pod.name) && Date.now() < left && !this.closed) await new Promise((r) => setTimeout(r, 50));
+    // The ReplicaSet removes a not-ready pod first, and among those the newest: so the count drops
+    // only once no other pod of ours is still starting (else a new pod would go instead of this one).
+    const settled = Date.now() + 30_000;
+    const starting = (): boolean => this.waiting.length > 0 || [...this.claimed.values()].some((h) => !h.retiring && !h.seenReady);
+    while (starting() && Date.now() < settled && !this.closed) await new Promise((r) => setTimeout(r, 50));
+    handle.scaledAway = true;
     this.scale();
     const gone = setTimeout(() => this.release(handle, { code: 0, signal: null }), graceMs + 10_000);
     await handle.exited;
