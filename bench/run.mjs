@@ -10,7 +10,7 @@
  *    when nginx is installed) and `wharf serve` (fastapiEndpoint with default options, with one
  *    container taking every input, with two containers, each of those two with `--handoff`;
  *    asgiApp), as ratios of the bare server
- *    and of nginx (DESIGN.md, "Why these choices");
+ *    and of nginx (the targets of docs/status.md);
  * then a ✓/✗ summary against the targets. A program, not a test: it asserts nothing about timings.
  *
  * Everything it starts runs in its own process group and is stopped in `finally` blocks; a
@@ -286,7 +286,7 @@ for (const section of [
 }
 if (coldResult.error !== undefined || coldResult.nodeError !== undefined || memoryResult.error !== undefined || burstResult.error !== undefined) exitCode = 1;
 
-// The summary: each figure of this run against its target (DESIGN.md; "beat nginx" read as ≥ 1.00×).
+// The summary: each figure of this run against its target (docs/status.md; "beat nginx" read as ≥ 1.00×).
 const coldSummary = summarize(coldResult.cold?.cold ?? []);
 const nodeSummary = summarize(coldResult.node);
 const memory = memoryResult.memory;

@@ -1,5 +1,5 @@
 /**
- * Proxy-auth tokens (SPEC §3): a public id `wk-…` and a secret `ws-…`, both random base64url.
+ * Proxy-auth tokens (docs/reference.md §3): a public id `wk-…` and a secret `ws-…`, both random base64url.
  * Only the SHA-256 of the secret is stored (the secret has 256 bits of entropy, so a slow hash
  * buys nothing); checks compare hashes with `timingSafeEqual`.
  */

@@ -1,6 +1,6 @@
 /**
  * The unknown-host 404 for a browser (`Accept: text/html`): the same first line as the plain-text
- * answer (`wharf: no web endpoint at HOST`, SPEC §3), then the endpoints that do exist as links —
+ * answer (`wharf: no web endpoint at HOST`, docs/reference.md §3), then the endpoints that do exist as links —
  * on `wharf serve` only: on `wharf server` the list is the dashboard's, behind the admin token
  * (anyone can send a request to an unknown host).
  */

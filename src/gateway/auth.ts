@@ -1,5 +1,5 @@
 /**
- * Proxy auth (SPEC §3): `Modal-Key: wk-…` + `Modal-Secret: ws-…`, or
+ * Proxy auth (docs/reference.md §3): `Modal-Key: wk-…` + `Modal-Secret: ws-…`, or
  * `Authorization: Bearer wk-….ws-…`. Pure: the token store is passed in as `verify`.
  */
 import type { IncomingHttpHeaders } from "node:http";

@@ -133,7 +133,7 @@ export class Gateway {
       // Node checks the headers deadline on this interval (default 30 s, which would stretch it).
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(this.limits.headersTimeoutMs / 10))),
       maxHeaderSize: this.limits.maxHeaderBytes,
-      // Off so that admitRequest() answers a missing Host with a `wharf: ` 400 (SPEC §3).
+      // Off so that admitRequest() answers a missing Host with a `wharf: ` 400 (docs/reference.md §3).
       requireHostHeader: false,
     };
   }

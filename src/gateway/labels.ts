@@ -1,5 +1,5 @@
 /**
- * Labels: the DNS-safe names endpoints are reached by (`{label}.{domain}`), SPEC §2.
+ * Labels: the DNS-safe names endpoints are reached by (`{label}.{domain}`), docs/reference.md §2.
  */
 import { createHash } from "node:crypto";
 

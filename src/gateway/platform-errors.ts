@@ -1,6 +1,6 @@
 /**
  * Platform answers: every error the gateway itself sends is `text/plain` starting with `wharf: `
- * (SPEC §3), with the status that says what happened.
+ * (docs/reference.md §3), with the status that says what happened.
  */
 import type { ServerResponse } from "node:http";
 import { QueueFullError, StartFailedError, UnavailableError } from "../autoscaler/pool.ts";

@@ -61,7 +61,7 @@ function send(message: FromAgent): void {
 }
 
 /**
- * Pays the first-touch costs before a container is needed (DESIGN.md: on Node 20 the first touch
+ * Pays the first-touch costs before a container is needed (docs/decisions.md, "Containers": on Node 20 the first touch
  * of `Request` alone costs ~40 ms): one synthetic request goes through the same path a real one
  * takes — a Node server on a Unix socket, the fetch adapter, a JSON body in and out.
  */

@@ -1,5 +1,5 @@
 /**
- * The factory rules of SPEC §1.3 (asgiApp, wsgiApp, webServer): synchronous, no parameters.
+ * The factory rules of docs/reference.md §1.3 (asgiApp, wsgiApp, webServer): synchronous, no parameters.
  * Checked on the function's source because `fn.length` ignores defaulted and rest parameters.
  */
 import { types } from "node:util";

@@ -2,7 +2,7 @@ import { WharfError } from "./errors.ts";
 import { APPS_KEY, FUNCTION_TAG, type FunctionRegistration } from "./spec.ts";
 import type { FunctionOptions } from "./types.ts";
 
-/** App names: 1..40 of `[a-z0-9-]` (SPEC §1); the platform checks `--name` with the same rule. */
+/** App names: 1..40 of `[a-z0-9-]` (docs/reference.md §1); the platform checks `--name` with the same rule. */
 export const APP_NAME = /^[a-z0-9-]{1,40}$/;
 
 /**

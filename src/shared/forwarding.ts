@@ -6,7 +6,7 @@
 import type { ServerResponse } from "node:http";
 
 /**
- * Proxy-auth credentials (SPEC §3): `Modal-Key`, `Modal-Secret`, and an `Authorization` in the
+ * Proxy-auth credentials (docs/reference.md §3): `Modal-Key`, `Modal-Secret`, and an `Authorization` in the
  * platform's `Bearer wk-….ws-…` form. Another `Authorization` (Basic, an app's own bearer
  * token) is the app's and passes.
  */

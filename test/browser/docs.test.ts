@@ -37,7 +37,7 @@ describe("the /docs page in Chromium", () => {
     });
     const failed: string[] = [];
     page.on("requestfailed", (r) => failed.push(r.url()));
-    // Chromium resolves *.localhost to loopback itself, as SPEC §2 promises users.
+    // Chromium resolves *.localhost to loopback itself, as docs/reference.md §2 promises users.
     await page.goto(`http://my-endpoint-dev.localhost:${served.port}/docs`);
     const operation = page.locator(".opblock-summary-method", { hasText: "POST" });
     await operation.first().waitFor({ timeout: 15_000 });

@@ -1,5 +1,5 @@
 /**
- * One conformance suite for every Backend (STYLE.md: one contract, one suite): what the
+ * One conformance suite for every Backend (one contract, one suite): what the
  * autoscaler and the gateway rely on, checked at the interface itself against real containers.
  * A backend's test file calls `backendConformance` with how to make it and how to tell that its
  * containers are gone (local: no process; Kubernetes: no pod, replicas 0).

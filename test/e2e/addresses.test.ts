@@ -100,7 +100,7 @@ describe("wharf serve examples/custom-domains.ts", () => {
   it("answers a request without Host with 400", async () => {
     const { head, body } = await rawExchange(served.port, "GET / HTTP/1.1\r\n\r\n");
     expect(head).toMatch(/^HTTP\/1\.1 400 /);
-    // A platform error (SPEC §3): text/plain, body starting with "wharf: ".
+    // A platform error (docs/reference.md §3): text/plain, body starting with "wharf: ".
     expect(head.toLowerCase()).toMatch(/\r\ncontent-type: text\/plain/);
     expect(body).toMatch(/^wharf: /);
   });

@@ -1,5 +1,5 @@
 /**
- * Bad input through the real CLI (SPEC §1.3 and §4): every broken factory of examples/broken/,
+ * Bad input through the real CLI (docs/reference.md §1.3 and §4): every broken factory of examples/broken/,
  * files that do not build or load, and bad usage. A user error exits 1 with exactly one
  * `error:` line that names the function (or file) and the mistake and shows the correct form;
  * bad usage exits 2.

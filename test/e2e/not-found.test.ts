@@ -1,5 +1,5 @@
 /**
- * The unknown-host 404: the exact plain-text line for curl (SPEC §3), an HTML page for a browser
+ * The unknown-host 404: the exact plain-text line for curl (docs/reference.md §3), an HTML page for a browser
  * (`Accept: text/html`) that lists the endpoints that exist under `wharf serve`, and under
  * `wharf server` only points at the dashboard (which apps run there is behind the admin token).
  */

@@ -1,5 +1,5 @@
 /**
- * Reload on save (SPEC §4): the new version takes over only once it has loaded; a broken save
+ * Reload on save (docs/reference.md §4): the new version takes over only once it has loaded; a broken save
  * prints its error and the last good version keeps serving.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Proxy-auth tokens end to end (SPEC §3): `wharf token create|list|revoke` against a server, and
+ * Proxy-auth tokens end to end (docs/reference.md §3): `wharf token create|list|revoke` against a server, and
  * the gateway checking them, both in `wharf server` and in `wharf serve --data DIR` (which reads
  * the same data dir's tokens). The fixture prints a marker per request it receives: refused
  * requests must never reach it, admitted ones must, and credentials must never be forwarded.
