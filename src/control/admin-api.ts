@@ -12,6 +12,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
+import { ERROR_CODES, isErrorCode } from "../sdk/error-codes.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { deployBody, domainAddBody, emptyBody, rollbackBody, tokenCreateBody } from "./admin-schemas.ts";
 import { formatLogLine, matches, type AppLogs, type LogFilter } from "./app-logs.ts";
@@ -46,19 +47,6 @@ export interface AdminTarget {
 /** Bundles are single files; this is far above any real one and bounds what one call can cost. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-const STATUS_OF_CODE: Record<string, number> = {
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  APP_NOT_FOUND: 404,
-  VERSION_NOT_FOUND: 404,
-  FUNCTION_NOT_FOUND: 404,
-  TOKEN_NOT_FOUND: 404,
-  DOMAIN_NOT_FOUND: 404,
-  ACME_BUSY: 409,
-  ACME_FAILED: 502,
-  ADDRESS_CONFLICT: 409,
-  BODY_TOO_LARGE: 413,
-};
 
 export function createAdminApi(target: AdminTarget, adminToken: string): (request: Request) => Promise<Response> {
   const expected = createHash("sha256").update(adminToken).digest();
@@ -143,7 +131,7 @@ function errorResponse(err: unknown): Response {
   const user = err instanceof WharfError && err.kind === "user";
   const code = err instanceof WharfError ? err.code : "INTERNAL";
   const message = err instanceof Error ? err.message : String(err);
-  const status = user ? (STATUS_OF_CODE[code] ?? 400) : 500;
+  const status = user ? (isErrorCode(code) ? ERROR_CODES[code].status : 400) : 500;
   return json({ error: { code, message: user ? message : `the server failed: ${message}` } }, status);
 }
 

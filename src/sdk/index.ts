@@ -5,7 +5,7 @@
 export { App } from "./app.ts";
 export { asgiApp, enter, exit, fastapiEndpoint, webEndpoint, webServer, wsgiApp } from "./decorators.ts";
 export { HTTPException } from "./http-exception.ts";
-export { WharfError } from "./errors.ts";
+export { isWharfError, WharfError } from "./errors.ts";
 export type { HttpMethod } from "./spec.ts";
 export type { StandardSchemaV1 } from "./standard-schema.ts";
 export { upgradeWebSocket, type WSCloseEvent, type WSContext, type WSErrorEvent, type WSEvents, type WSHandlerContext, type WSMessageEvent, type WSMessageReceive, type WSMiddleware, type WSReadyState } from "./websocket.ts";

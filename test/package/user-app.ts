@@ -87,6 +87,7 @@ try {
   throw new wharf.WharfError("USER", "an error of the SDK's own kind");
 } catch (err) {
   if (err instanceof wharf.WharfError) void err.code;
+  if (wharf.isWharfError(err)) void err.kind;
 }
 
 // ✗ The compile-time factory rules: each line below must stay a type error.
