@@ -54,12 +54,16 @@ export function isPreflight(req: IncomingMessage): boolean {
   return req.method === "OPTIONS" && req.headers.origin !== undefined && req.headers["access-control-request-method"] !== undefined;
 }
 
+const KEEP_ALIVE_OR_CLOSE = /^\s*(keep-alive|close)\s*$/i;
+
 export function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const connection = headers["connection"];
-  const named = connectionNamed(connection === undefined ? [] : ["connection", Array.isArray(connection) ? connection.join(",") : connection]);
+  // `Connection: keep-alive` (what a container sends) names only a header that is dropped anyway.
+  const plain = connection === undefined || (typeof connection === "string" && KEEP_ALIVE_OR_CLOSE.test(connection));
+  const named = plain ? undefined : connectionNamed(["connection", Array.isArray(connection) ? connection.join(",") : connection]);
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name) && !(named.has(name) && name !== "content-length")) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !(named !== undefined && named.has(name) && name !== "content-length")) out[name] = value;
   }
   return out;
 }
