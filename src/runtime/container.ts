@@ -103,7 +103,7 @@ function checkedFactoryResult(kind: "asgi" | "wsgi", name: string, value: unknow
   return value;
 }
 
-function fetchListener(fetch: (request: Request) => Response | Promise<Response>): NodeListener {
+export function fetchListener(fetch: (request: Request) => Response | Promise<Response>): NodeListener {
   const listener = getRequestListener((request) => fetch(request));
   return (req, res) => void listener(req, res);
 }
@@ -113,7 +113,7 @@ function fetchListener(fetch: (request: Request) => Response | Promise<Response>
  * (the JSON of a 200, with the CORS headers `finish` adds); any other answer, and any other
  * request, goes through the fetch adapter as before.
  */
-function fastapiListener(handler: FastapiHandler): NodeListener {
+export function fastapiListener(handler: FastapiHandler): NodeListener {
   const computed = new WeakMap<object, Response>();
   const listener = getRequestListener((request, env: { incoming: object }) => {
     const response = computed.get(env.incoming);
