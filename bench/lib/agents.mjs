@@ -92,3 +92,13 @@ function descendants(root) {
   }
   return found;
 }
+
+/** The Unix socket the (only) container under rootPid serves the gateway on (its WHARF_SOCKET). */
+export function containerSocket(rootPid) {
+  const container = agentsUnder(rootPid).find((a) => a.role === "container");
+  if (container === undefined) throw new Error("no container is running under wharf");
+  const env = readFileSync(`/proc/${container.pid}/environ`, "utf8").split("\0");
+  const socket = env.find((e) => e.startsWith("WHARF_SOCKET="))?.slice("WHARF_SOCKET=".length);
+  if (socket === undefined) throw new Error(`container ${container.pid} has no WHARF_SOCKET in its environment`);
+  return socket;
+}

@@ -21,6 +21,7 @@ function run(durationS, onResponse) {
     const instance = autocannon(
       {
         url: config.url,
+        ...(config.socketPath === undefined ? {} : { socketPath: config.socketPath }),
         headers: config.host === undefined ? {} : { host: config.host },
         connections: config.connections,
         pipelining: 1,

@@ -9,17 +9,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProcess, waitForPort } from "./processes.mjs";
 
-/** (a) The bare Node hello world: bench/apps/bare-node.mjs. */
-export async function startBareNode(root) {
+/** (a) The bare Node hello world: bench/apps/bare-node.mjs, on a TCP port or (`socket`) a Unix socket in a temp dir. */
+export async function startBareNode(root, { socket = false } = {}) {
+  const dir = socket ? mkdtempSync(join(tmpdir(), "wharf-bench-bare-")) : undefined;
+  const socketPath = dir === undefined ? undefined : join(dir, "bare.sock");
   const proc = await startProcess({
     name: "bare node",
     command: process.execPath,
     args: [join(root, "bench/apps/bare-node.mjs")],
     cwd: root,
-    env: { PORT: "0" },
-    ready: /^listening (\d+)$/,
+    env: socketPath === undefined ? { PORT: "0" } : { SOCKET: socketPath },
+    ready: /^listening (\S+)$/,
   });
-  return { procs: [proc], port: Number(proc.match[1]) };
+  if (dir !== undefined) {
+    const stop = proc.stop;
+    proc.stop = async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  return { procs: [proc], port: Number(proc.match[1]), socketPath };
 }
 
 /**

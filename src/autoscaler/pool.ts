@@ -217,5 +217,8 @@ function upstream(handle: ContainerHandle, connections: number): Dispatcher {
       : new ConnectionPool(`http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`, options);
   const extra = handle.headers;
   if (extra === undefined) return pool;
-  return pool.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>), ...extra } }, handler));
+  const list = Object.entries(extra).flat();
+  // The gateway sends a flat [name, value, …] list (src/gateway/headers.ts); a record is merged.
+  return pool.compose((dispatch) => (opts, handler) =>
+    dispatch({ ...opts, headers: Array.isArray(opts.headers) ? [...(opts.headers as string[]), ...list] : { ...(opts.headers as Record<string, string> | undefined), ...extra } }, handler));
 }

@@ -7,14 +7,14 @@ import { createServer as createTlsServer } from "node:https";
 import type { Server as NetServer, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TlsOptions } from "node:tls";
-import { pipeline } from "node:stream/promises";
 import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { RetiredError, type Member, type Pool } from "../autoscaler/pool.ts";
 import type { WebKind } from "../sdk/spec.ts";
 import { AUTH_MESSAGES, checkProxyAuth, type Credentials } from "./auth.ts";
 import { ConnectionCap } from "./connection-cap.ts";
 import { HandoffFront, handoffTarget, type FirstHead } from "./handoff.ts";
-import { isPreflight, requestHeaders, responseHeaders } from "./headers.ts";
+import { Cancel, forward } from "./forward.ts";
+import { isPreflight, requestHeaderList } from "./headers.ts";
 import { RESERVED_LABEL } from "./labels.ts";
 import { BodyLimit, BUFFERED_BODY_BYTES, DEFAULT_LIMITS, formatBytes, readWhole, type EdgeLimits } from "../shared/limits.ts";
 import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
@@ -307,12 +307,12 @@ export class Gateway {
     if (expectsContinue) res.writeContinue();
     const buffered = await this.smallBody(req, res);
     if (buffered === "refused") return;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
-    const abortOnClose = (): void => { if (!res.writableFinished) timeout.abort(new Error("client went away")); };
+    const cancel = new Cancel();
+    const timer = setTimeout(() => cancel.abort(new PlatformError(504, `wharf: ${endpoint.name} did not answer within its timeout of ${endpoint.timeoutMs / 1000}s`)), endpoint.timeoutMs);
+    const abortOnClose = (): void => { if (!res.writableFinished) cancel.abort(new Error("client went away")); };
     res.once("close", abortOnClose);
     try {
-      await this.proxy(req, res, endpoint, timeout.signal, trace, buffered);
+      await this.proxy(req, res, endpoint, cancel, trace, buffered);
     } finally {
       clearTimeout(timer);
       res.off("close", abortOnClose);
@@ -340,13 +340,14 @@ export class Gateway {
    * Takes a container slot and streams the exchange. A request that provably never reached its
    * container (the socket refused or vanished while connecting) is tried on another one.
    */
-  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, signal: AbortSignal, trace: Trace, buffered: Buffer | undefined): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, first: GatewayEndpoint, cancel: Cancel, trace: Trace, buffered: Buffer | undefined): Promise<void> {
     let endpoint = first;
     const hasBody = buffered === undefined && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
     for (let attempt = 0; ; attempt++) {
       let member: Member;
       try {
-        member = await endpoint.pool.acquire(signal);
+        // A free slot is taken at once; only a request that queues needs a signal.
+        member = endpoint.pool.tryAcquire() ?? (await endpoint.pool.acquire(cancel.signal));
       } catch (err) {
         if (err instanceof RetiredError) {
           // A pool retired by a reload hands its queued requests back: route them to the new version.
@@ -378,17 +379,15 @@ export class Gateway {
       const streamed = hasBody ? new BodyLimit(req, this.limits.maxBodyBytes, this.limits.bodyTimeoutMs) : null;
       const body = buffered ?? streamed;
       try {
-        const answer = await member.client.request({
+        const options: Dispatcher.DispatchOptions = {
           path: req.url ?? "/",
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-          headers: trace.headers(requestHeaders(req, endpoint)),
+          headers: requestHeaderList(req, endpoint, trace),
           body,
-          signal,
           headersTimeout: 0,
           bodyTimeout: 0,
-        });
-        res.writeHead(answer.statusCode, responseHeaders(answer.headers));
-        await pipeline(answer.body, res);
+        };
+        await forward(member.client, options, res, cancel);
         return;
       } catch (err) {
         if (streamed?.timedOut === true) {
@@ -408,10 +407,10 @@ export class Gateway {
         // A buffered body can be sent again; a streamed one only if none of it was read yet. The
         // next attempt takes another container, or waits for a replacement (a gone one is never picked).
         const resend = buffered !== undefined || !req.readableDidRead;
-        if (attempt < MAX_ATTEMPTS - 1 && neverReached(err, !hasBody && buffered === undefined) && !signal.aborted && resend) continue;
-        if (!signal.aborted && connectionLost(err)) member.lost++;
+        if (attempt < MAX_ATTEMPTS - 1 && neverReached(err, !hasBody && buffered === undefined) && !cancel.aborted && resend) continue;
+        if (!cancel.aborted && connectionLost(err)) member.lost++;
         if (!res.headersSent) {
-          const reason = signal.reason as unknown;
+          const reason = cancel.reason;
           sendError(res, reason instanceof PlatformError ? reason : new PlatformError(502, `wharf: the container of ${endpoint.name} failed while handling the request`));
         } else res.destroy();
         req.resume();

@@ -39,11 +39,4 @@ export class Trace {
       });
     });
   }
-
-  /** The headers to the container carry this request's ids (replacing the client's). */
-  headers(headers: Record<string, string | string[]>): Record<string, string | string[]> {
-    headers["x-request-id"] = this.id;
-    headers["traceparent"] = this.traceparent;
-    return headers;
-  }
 }

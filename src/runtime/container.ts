@@ -7,7 +7,7 @@ import { getRequestListener } from "@hono/node-server";
 import { WharfError } from "../sdk/errors.ts";
 import type { EndpointContext, FetchApp, NodeApp } from "../sdk/types.ts";
 import { factoryResultProblem, isPromise } from "./factory-check.ts";
-import { createFastapiHandler } from "./fastapi.ts";
+import { createFastapiHandler, type FastapiHandler } from "./fastapi.ts";
 import type { LoadedEndpoint, LoadedFunction } from "./load.ts";
 import { canConnect, relayTo, waitForPort } from "./web-server.ts";
 import { closeAll, fetchUpgrade, installBridge, nodeUpgrade, refuseUpgrade, type UpgradeListener } from "./websocket.ts";
@@ -64,7 +64,7 @@ async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefi
   switch (spec.kind) {
     case "fastapi": {
       const handler = createFastapiHandler(spec, (input, ctx: EndpointContext) => call(input, ctx), { name });
-      return { name, listener: fetchListener(handler), upgrade: refuseUpgrade(`wharf: ${name} is a fastapiEndpoint, which does not accept WebSocket upgrades; serve WebSockets from an asgiApp, wsgiApp or webServer`) };
+      return { name, listener: fastapiListener(handler), upgrade: refuseUpgrade(`wharf: ${name} is a fastapiEndpoint, which does not accept WebSocket upgrades; serve WebSockets from an asgiApp, wsgiApp or webServer`) };
     }
     case "asgi": {
       const app = checkedFactoryResult(spec.kind, name, call()) as FetchApp;
@@ -103,9 +103,51 @@ function checkedFactoryResult(kind: "asgi" | "wsgi", name: string, value: unknow
   return value;
 }
 
-function fetchListener(fetch: (request: Request) => Response | Promise<Response>): NodeListener {
+export function fetchListener(fetch: (request: Request) => Response | Promise<Response>): NodeListener {
   const listener = getRequestListener((request) => fetch(request));
   return (req, res) => void listener(req, res);
+}
+
+/**
+ * A fastapiEndpoint's listener: the common request answered by `handler.direct` and written here
+ * (the JSON of a 200, with the CORS headers `finish` adds); any other answer, and any other
+ * request, goes through the fetch adapter as before.
+ */
+export function fastapiListener(handler: FastapiHandler): NodeListener {
+  const computed = new WeakMap<object, Response>();
+  const listener = getRequestListener((request, env: { incoming: object }) => {
+    const response = computed.get(env.incoming);
+    return response ?? handler(request);
+  });
+  return (req, res) => {
+    const answer = handler.direct(req);
+    if (answer === undefined) {
+      void listener(req, res);
+      return;
+    }
+    answer.then(
+      (a) => {
+        if ("response" in a) {
+          computed.set(req, a.response);
+          void listener(req, res);
+          return;
+        }
+        res.writeHead(a.status, {
+          // The order a `Headers` iterates in (sorted), as the fetch adapter writes them.
+          "access-control-allow-credentials": "true",
+          "access-control-allow-origin": a.origin,
+          "content-type": "application/json",
+          vary: "Origin",
+          "content-length": Buffer.byteLength(a.body),
+        });
+        res.end(a.body);
+      },
+      (err: unknown) => {
+        console.error(err);
+        res.destroy();
+      },
+    );
+  };
 }
 
 async function nodeListener(app: NodeApp): Promise<NodeListener> {

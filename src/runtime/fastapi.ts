@@ -3,6 +3,7 @@
  * validation, dependencies, FastAPI-shaped errors, CORS and optional docs, as a fetch-style
  * `(Request) => Promise<Response>` so it is tested in-process and served by any adapter.
  */
+import type { IncomingMessage } from "node:http";
 import { isHTTPException } from "../sdk/http-exception.ts";
 import type { HttpMethod, WebSpec } from "../sdk/spec.ts";
 import type { EndpointContext, RequestContext } from "../sdk/types.ts";
@@ -26,7 +27,7 @@ export function createFastapiHandler(
   spec: WebSpec,
   call: EndpointCall,
   meta: { name: string },
-): (request: Request) => Promise<Response> {
+): FastapiHandler {
   const method: HttpMethod = spec.method ?? "GET";
   let openapiText: string | undefined;
 
@@ -109,7 +110,7 @@ export function createFastapiHandler(
     return internalError(meta.name, error);
   }
 
-  return async (request) => {
+  const handler = async (request: Request): Promise<Response> => {
     // Preflights are answered for every path, before routing, as Starlette's CORS middleware does.
     if (isPreflight(request)) return preflightResponse(request);
     let response: Response;
@@ -119,6 +120,84 @@ export function createFastapiHandler(
       response = errorResponse(error);
     }
     return finish(request, response);
+  };
+
+  /**
+   * The same answer as `handler` for the common request, computed from the Node request without
+   * building a `Request`, URLs or `Headers` first (issue 8.4): the endpoint's own method (not a
+   * body method, not HEAD) at `/`, a printable target, no dependencies. `ctx.request` and
+   * `ctx.headers` are made when the handler reads them. Undefined: not such a request, use `handler`.
+   */
+  const direct = (req: IncomingMessage): Promise<DirectAnswer> | undefined => {
+    const target = req.url ?? "";
+    if (req.method !== method || BODY_METHODS.has(method) || method === "HEAD" || spec.deps !== undefined) return undefined;
+    if (!(target === "/" || target.startsWith("/?")) || !PRINTABLE_TARGET.test(target)) return undefined;
+    return directAnswer(req, target.length > 2 ? target.slice(2) : "");
+  };
+
+  async function directAnswer(req: IncomingMessage, search: string): Promise<DirectAnswer> {
+    const context = lazyContext(req, parseQuery(new URLSearchParams(search)));
+    let response: Response;
+    try {
+      let input: unknown = context.query;
+      if (spec.query !== undefined) {
+        const result = await validate(spec.query, context.query, "query");
+        if (!result.ok) return { response: finish(context.request, json(422, { detail: result.errors })) };
+        input = result.value;
+      }
+      const result = await call(input, context);
+      if (!(result instanceof Response)) {
+        const origin = req.headers.origin;
+        return { status: 200, body: JSON.stringify(result) ?? "null", origin: typeof origin === "string" ? origin : "*" };
+      }
+      response = result;
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    return { response: finish(context.request, response) };
+  }
+
+  return Object.assign(handler, { direct });
+}
+
+/** A fastapiEndpoint's fetch-style handler, with its Node-level shortcut (`direct`). */
+export type FastapiHandler = ((request: Request) => Promise<Response>) & {
+  direct(req: IncomingMessage): Promise<DirectAnswer> | undefined;
+};
+
+/**
+ * What `direct` computed: a JSON body of a 200 with the CORS headers (`origin` reflected), or a
+ * finished `Response` to be written as `handler`'s would be.
+ */
+export type DirectAnswer = { status: 200; body: string; origin: string } | { response: Response };
+
+/** A request target the shortcut reads as `new URL()` would: visible ASCII, no fragment. */
+const PRINTABLE_TARGET = /^[\x21-\x22\x24-\x7e]*$/;
+
+/**
+ * `ctx` of the shortcut: `request` and `headers` are built on first use from the Node request
+ * (own enumerable getters, so spreading `ctx` still gives them).
+ */
+function lazyContext(req: IncomingMessage, query: Record<string, string | string[]>): EndpointContext {
+  let made: Request | undefined;
+  const request = (): Request => {
+    if (made === undefined) {
+      const headers = new Headers();
+      const raw = req.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] ?? "", raw[i + 1] ?? "");
+      made = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, { method: req.method ?? "GET", headers });
+    }
+    return made;
+  };
+  return {
+    get request() {
+      return request();
+    },
+    get headers() {
+      return request().headers;
+    },
+    query,
+    deps: {},
   };
 }
 
