@@ -19,6 +19,11 @@ export class Cancel {
   /** The exchange under way, aborted with the reason as soon as `abort` is called. */
   private onAbort: ((reason: Error) => void) | undefined;
   aborted = false;
+  /**
+   * Set once undici hands the request to a connection (`onRequestStart`): from then on it may
+   * have reached the container, so a pool destroyed under it does not mean it was never sent.
+   */
+  sent = false;
 
   get reason(): unknown {
     return this.reasonOf;
@@ -74,6 +79,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    this.cancel.sent = true;
     this.cancel.watch((reason) => controller.abort(reason));
   }
 

@@ -387,6 +387,7 @@ export class Gateway {
           headersTimeout: 0,
           bodyTimeout: 0,
         };
+        cancel.sent = false;
         await forward(member.client, options, res, cancel);
         return;
       } catch (err) {
@@ -407,7 +408,7 @@ export class Gateway {
         // A buffered body can be sent again; a streamed one only if none of it was read yet. The
         // next attempt takes another container, or waits for a replacement (a gone one is never picked).
         const resend = buffered !== undefined || !req.readableDidRead;
-        if (attempt < MAX_ATTEMPTS - 1 && neverReached(err, !hasBody && buffered === undefined) && !cancel.aborted && resend) continue;
+        if (attempt < MAX_ATTEMPTS - 1 && neverReached(err, !hasBody && buffered === undefined, cancel.sent) && !cancel.aborted && resend) continue;
         if (!cancel.aborted && connectionLost(err)) member.lost++;
         if (!res.headersSent) {
           const reason = cancel.reason;

@@ -19,9 +19,12 @@ export class PlatformError extends Error {
  * head, so it never ran the request; a container that did read it closes cleanly, "other side
  * closed"). With a body, part of it may have been read: those stay 502s.
  */
-export function neverReached(err: unknown, bodyless: boolean): boolean {
+export function neverReached(err: unknown, bodyless: boolean, sent = false): boolean {
   const code = (err as { code?: string } | null)?.code;
-  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "UND_ERR_DESTROYED" || code === "UND_ERR_CLOSED") return true;
+  if (code === "ECONNREFUSED" || code === "ENOENT") return true;
+  // The pool was destroyed (its container's exit seen): only a request still waiting for a
+  // connection was never sent; one already handed to a connection may have run.
+  if (code === "UND_ERR_DESTROYED" || code === "UND_ERR_CLOSED") return !sent;
   return bodyless && (code === "EPIPE" || code === "ECONNRESET");
 }
 

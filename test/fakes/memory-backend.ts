@@ -39,14 +39,20 @@ export class MemoryContainer implements ContainerHandle {
     return !this.done;
   }
 
-  /** Dies at once: connections reset, in-flight requests lost. */
-  crash(): void {
+  /**
+   * Dies at once: connections closed, in-flight requests lost. A process's exit is usually seen
+   * after its sockets closed (the kernel closes them as it dies); `exitFirst` reports the exit
+   * before, as a pod that leaves its Endpoints before its connections fail does.
+   */
+  crash({ exitFirst = false } = {}): void {
     if (this.done) return;
     this.done = true;
-    for (const socket of this.sockets) socket.destroy(); // as the kernel closes a killed process's sockets
-    this.server.close();
-    // A process's exit is seen after its sockets closed (the kernel closes them as it dies).
-    setTimeout(() => this.settle({ code: null, signal: "SIGKILL" }), 20);
+    if (exitFirst) this.settle({ code: null, signal: "SIGKILL" });
+    setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+      this.server.close();
+      if (!exitFirst) setTimeout(() => this.settle({ code: null, signal: "SIGKILL" }), 20);
+    }, exitFirst ? 20 : 0);
   }
 
   async stop(graceMs: number): Promise<void> {

@@ -137,4 +137,17 @@ describe("the gateway in-process, over the memory backend", () => {
     expect((await next).status).toBe(200);
     await until("the crash line", () => events.some((e) => /stopped \(crash: SIGKILL\); 3 in-flight request\(s\) failed/.test(e)));
   });
+
+  it("the same when the crash's exit is seen before its connections fail: nothing is sent twice", async () => {
+    await until("held idle", () => backend.running("held").length === 1 && waiting.length === 0);
+    const before = backend.containers.filter((c) => c.fn === "held").reduce((n, c) => n + c.received, 0);
+    const inFlight = [get("inproc-held"), get("inproc-held"), get("inproc-held")];
+    await until("three in the container", () => waiting.length === 3);
+    backend.running("held")[0]?.crash({ exitFirst: true });
+    const failed = await Promise.race([Promise.all(inFlight), new Promise<"resent">((r) => setTimeout(() => r("resent"), 3000))]);
+    expect(failed).not.toBe("resent");
+    expect(failed).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 502 })));
+    // The replacement received nothing: no request ran twice.
+    expect(backend.containers.filter((c) => c.fn === "held").reduce((n, c) => n + c.received, 0)).toBe(before + 3);
+  });
 });
