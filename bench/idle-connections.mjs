@@ -9,12 +9,22 @@
  * The idle connections are held by a separate process (bench/lib/idle-holder.mjs); the probes
  * come from this one. The server measured is the `wharf serve` process (its containers are
  * separate processes and not counted) or bench/apps/bare-node.mjs. RSS is VmRSS from
- * /proc/PID/status. Every process needs CONNECTIONS + a margin of open files: the bench raises
- * its soft limit to the hard one (and re-runs itself) when it is lower, or says what to do.
+ * /proc/PID/status.
+ *
+ * A second table profiles the same load in-process (bench/lib/idle-profile-server.ts, run with
+ * `--expose-gc`): live heap after a full GC, heap committed and RSS per connection, for a bare
+ * `net.Server`, a bare `http.Server` and the gateway without a CLI around it. RSS growth of a
+ * long-running process is partly the V8 heap's and the allocator's free space; the live heap is
+ * what the connections themselves hold.
+ *
+ * Every process needs CONNECTIONS + a margin of open files: the bench raises its soft limit to
+ * the hard one (and re-runs itself) when it is lower, or says what to do.
  */
 import { execFileSync, fork, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { killAllSync, sleep, stopAll } from "./lib/processes.mjs";
@@ -132,4 +142,46 @@ console.log(
   ]),
 );
 console.log("(--handoff: the idle connections' host has no endpoint, so they stay in the gateway; a handed-off connection would be its container's)");
+
+/** The profile of one holder of connections (see the header): bytes per connection after gc(). */
+async function profile(label, mode, server) {
+  const child = fork(server, [mode], { execArgv: ["--expose-gc"], stdio: "inherit" });
+  const holder = fork(fileURLToPath(new URL("./lib/idle-holder.mjs", import.meta.url)), [], { stdio: "inherit" });
+  try {
+    const [{ port }] = await once(child, "message");
+    const measure = async () => {
+      child.send("measure");
+      return (await once(child, "message"))[0];
+    };
+    await ask(holder, { open: { port, host: "nowhere.localhost", count: 50 } });
+    await sleep(500);
+    const before = await measure();
+    const held = await ask(holder, { open: { port, host: "nowhere.localhost", count: CONNECTIONS } });
+    await sleep(1000);
+    const after = await measure();
+    const per = (key) => (after[key] - before[key]) / 1024 / (held.opened - 50);
+    return { label, heapUsed: per("heapUsed"), heapTotal: per("heapTotal"), rss: per("rss") };
+  } finally {
+    holder.send({ close: true });
+    child.kill();
+  }
+}
+
+const cache = join(ROOT, "node_modules", ".cache");
+mkdirSync(cache, { recursive: true });
+const server = join(cache, `idle-profile-server-${process.pid}.mjs`);
+try {
+  await build({ entryPoints: [join(ROOT, "bench/lib/idle-profile-server.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile: server, logLevel: "warning" });
+  const profiles = [];
+  for (const [label, mode] of [["bare net.Server", "net"], ["bare http.Server", "http"], ["Gateway", "gateway"], ["Gateway, handoff", "handoff"]]) profiles.push(await profile(label, mode, server));
+  console.log(`\nProfile, in-process, after gc(): per idle connection (${CONNECTIONS} connections as above)`);
+  console.log(
+    formatTable([
+      ["holder", "live heap", "heap committed", "RSS"],
+      ...profiles.map((p) => [p.label, `${p.heapUsed.toFixed(2)} KiB`, `${p.heapTotal.toFixed(2)} KiB`, `${p.rss.toFixed(2)} KiB`]),
+    ]),
+  );
+} finally {
+  rmSync(server, { force: true });
+}
 await stopAll();
