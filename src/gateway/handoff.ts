@@ -214,11 +214,11 @@ export class HandoffFront {
     private readonly limits: EdgeLimits,
     private readonly handOff: (socket: Socket, head: FirstHead, bytes: Buffer) => boolean,
   ) {
-    // The socket options an http.Server gives its connections: they end up in one (or in a container's).
     const reading = this.reading;
     this.onClose = function (this: Socket) {
       reading.delete(this);
     };
+    // The socket options an http.Server gives its connections: they end up in one (or in a container's).
     this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.connection(socket));
     // This starts the http.Server's connection tracking (headers timeout, closeAllConnections),
     // which Node otherwise starts when it listens.
