@@ -69,11 +69,11 @@ describe.each([
     it("closes the oldest idle connection for a new one, and a normal request still answers", async () => {
       const [a, b, c] = [await idle(served), await idle(served), await idle(served)];
       const d = await idle(served);
-      await a.untilClosed(5000);
+      await a.untilClosed();
       expect([b.closed, c.closed, d.closed]).toEqual([false, false, false]);
       const normal = await rawRequest(served.port, `GET /normal-global HTTP/1.1\r\nHost: ${OPEN}\r\nConnection: close\r\n\r\n`);
       expect(normal).toMatchObject({ status: 200 });
-      await b.untilClosed(5000); // the next oldest made room for it
+      await b.untilClosed(); // the next oldest made room for it
       expect([c.closed, d.closed]).toEqual([false, false]);
       // The survivors still serve requests.
       expect((await c.send(`GET /again HTTP/1.1\r\nHost: nowhere.localhost\r\n\r\n`))?.status).toBe(404);
@@ -103,7 +103,7 @@ describe.each([
       const other = await idle(served, OTHER_IP);
       const [a, b] = [await idle(served), await idle(served)];
       const c = await idle(served);
-      await a.untilClosed(5000);
+      await a.untilClosed();
       expect([other.closed, b.closed, c.closed]).toEqual([false, false, false]);
       expect((await other.send(`GET /again HTTP/1.1\r\nHost: nowhere.localhost\r\n\r\n`))?.status).toBe(404);
     });
