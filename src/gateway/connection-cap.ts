@@ -26,7 +26,18 @@ export class ConnectionCap {
   /** Idle connections closed to make room, and new ones refused because none was idle. */
   readonly totals = { closedIdle: 0, refused: 0 };
 
-  constructor(private readonly limits: CapLimits) {}
+  /**
+   * One listener shared by every connection (`this` is the socket): a closure, or `once`'s
+   * wrapper, per connection would cost each idle one ~300 bytes more (docs/edge.md, "Connections").
+   */
+  private readonly onClose: (this: Duplex) => void;
+
+  constructor(private readonly limits: CapLimits) {
+    const cap = this;
+    this.onClose = function (this: Duplex) {
+      cap.forget(this);
+    };
+  }
 
   get size(): number {
     return this.open.size;
@@ -39,7 +50,7 @@ export class ConnectionCap {
     if (this.open.size >= this.limits.maxConnections && !this.closeOldestIdle(undefined)) return this.refuse(socket, "in all");
     this.open.set(socket, { ip, busy: 0 });
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
-    socket.once("close", () => this.forget(socket));
+    socket.on("close", this.onClose);
     return true;
   }
 
@@ -61,6 +72,7 @@ export class ConnectionCap {
     const tracked = this.open.get(socket);
     if (tracked === undefined) return;
     this.open.delete(socket);
+    socket.off("close", this.onClose);
     const left = (this.perIp.get(tracked.ip) ?? 1) - 1;
     if (left === 0) this.perIp.delete(tracked.ip);
     else this.perIp.set(tracked.ip, left);

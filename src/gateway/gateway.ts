@@ -108,12 +108,17 @@ export class Gateway {
       this.front = new HandoffFront(this.server, this.limits, (socket, head, bytes) => this.handOff(socket, head, bytes));
     }
     // Counted where they arrive: the front sees every connection first in --handoff mode.
-    (this.front?.listener ?? this.server).on("connection", (socket: Socket) => this.connections.admit(socket));
+    (this.front?.listener ?? this.server).on("connection", (socket: Socket) => this.admit(socket));
+  }
+
+  /** Counts a new connection; one refused by the cap (503) is broken: nothing it sends is forwarded or handed off. */
+  private admit(socket: Socket): void {
+    if (!this.connections.admit(socket)) this.broken.add(socket);
   }
 
   /** Hands the connection to a container when `handoffTarget` allows it; it holds the slot until it closes. */
   private handOff(socket: Socket, head: FirstHead, bytes: Buffer): boolean {
-    if (this.table === undefined) return false;
+    if (this.table === undefined || this.broken.has(socket)) return false;
     const acme = this.options.acmeChallenge === undefined ? undefined : ACME_CHALLENGE_PATH;
     const target = handoffTarget(head, this.table, this.limits, acme);
     if (target === undefined) return false;
@@ -142,7 +147,12 @@ export class Gateway {
   private attach<S extends Server>(server: S): S {
     liftHeaderCount(server);
     const busy = (req: IncomingMessage, res: ServerResponse): void => {
-      res.once("close", this.connections.busy(req.socket));
+      const done = this.connections.busy(req.socket);
+      res.once("close", () => {
+        done();
+        // clientError needs only a response under way: an idle connection keeps none (nor its request) alive.
+        if (this.responses.get(req.socket) === res) this.responses.delete(req.socket);
+      });
     };
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       busy(req, res);
@@ -214,7 +224,7 @@ export class Gateway {
    */
   listenTls(port: number, host: string, tls: TlsOptions): Promise<number> {
     const server = this.attach(createTlsServer({ ...this.serverOptions(), handshakeTimeout: this.limits.headersTimeoutMs, ...tls }));
-    server.on("secureConnection", (socket: Socket) => this.connections.admit(socket));
+    server.on("secureConnection", (socket: Socket) => this.admit(socket));
     this.extra.push(server);
     return listenOn(server, port, host);
   }

@@ -206,12 +206,18 @@ export class HandoffFront {
   readonly listener: NetServer;
   /** Connections whose first head is still coming. */
   private readonly reading = new Set<Socket>();
+  /** Shared by every connection (`this` is the socket), and removed once its first head is read. */
+  private readonly onClose: (this: Socket) => void;
 
   constructor(
     private readonly server: Server,
     private readonly limits: EdgeLimits,
     private readonly handOff: (socket: Socket, head: FirstHead, bytes: Buffer) => boolean,
   ) {
+    const reading = this.reading;
+    this.onClose = function (this: Socket) {
+      reading.delete(this);
+    };
     // The socket options an http.Server gives its connections: they end up in one (or in a container's).
     this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.connection(socket));
     // This starts the http.Server's connection tracking (headers timeout, closeAllConnections),
@@ -227,17 +233,21 @@ export class HandoffFront {
 
   private connection(socket: Socket): void {
     this.reading.add(socket);
-    socket.once("close", () => this.reading.delete(socket));
+    socket.on("close", this.onClose);
+    const done = (s: Socket): void => {
+      this.reading.delete(s);
+      s.off("close", this.onClose);
+    };
     frontConnection(socket, {
       maxHeaderBytes: this.limits.maxHeaderBytes,
       headersTimeoutMs: this.limits.headersTimeoutMs,
       handOff: (s, head, bytes) => {
         const handed = this.handOff(s, head, bytes);
-        if (handed) this.reading.delete(s);
+        if (handed) done(s);
         return handed;
       },
       fallback: (s, bytes) => {
-        this.reading.delete(s);
+        done(s);
         if (bytes.length > 0) s.unshift(bytes);
         this.server.emit("connection", s);
         // Paused while the head was read: this also restarts reading on the handle.

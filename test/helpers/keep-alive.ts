@@ -19,8 +19,9 @@ export class KeptAlive {
   closed = false;
   readonly ready: Promise<void>;
 
-  constructor(port: number) {
-    this.socket = connect(port, "127.0.0.1");
+  /** `localAddress`: the client's own address (another loopback one, `127.0.0.2`, is another client IP). */
+  constructor(port: number, localAddress?: string) {
+    this.socket = connect({ port, host: "127.0.0.1", ...(localAddress === undefined ? {} : { localAddress }) });
     this.ready = new Promise((resolve, reject) => {
       this.socket.once("connect", resolve);
       this.socket.once("error", reject);
