@@ -6,7 +6,7 @@
 import { createMetrics } from "../../src/observe/metrics.ts";
 import type { RequestRecord } from "../../src/observe/request-record.ts";
 import { Telemetry } from "../../src/observe/telemetry.ts";
-import { requestIdFrom, traceparentFrom } from "../../src/observe/trace-ids.ts";
+import { requestIdFrom, traceparentFrom } from "../../src/shared/trace-ids.ts";
 
 const metrics = await createMetrics({ functions: () => [], standby: () => 0 });
 const telemetry = new Telemetry(Date.now, [metrics]);

@@ -4,7 +4,7 @@
  */
 import type { Socket } from "node:net";
 import type { FunctionManifest } from "../runtime/manifest.ts";
-import type { AdoptMessage } from "../runtime/protocol.ts";
+import type { AdoptMessage, ServedRecord } from "../runtime/protocol.ts";
 
 /** What a container needs with a handed-over connection: the bytes already read, and its routing. */
 export type Handoff = Omit<AdoptMessage, "type" | "id" | "head"> & { head: Buffer };
@@ -47,7 +47,7 @@ export interface ContainerHandle {
    * Hands a client's connection to the container (docs/handoff.md); resolves once the container
    * reports it closed, or exits. Backends that cannot pass sockets leave it out.
    */
-  adopt?(socket: Socket, handoff: Handoff): Promise<void>;
+  adopt?(socket: Socket, handoff: Handoff, served?: (record: ServedRecord) => void): Promise<void>;
   /** Asks the container to close its handed-over connections as they fall idle (before `stop`). */
   drainAdopted?(): void;
   /** Lets in-flight work finish for up to `graceMs`, runs `exit` hooks, then kills what is left. */

@@ -21,7 +21,7 @@ import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } f
 import { handleUpgrade, type UpgradeContext } from "./upgrade.ts";
 import { connectionLost, containerGone, neverReached, PlatformError, poolError, sendError } from "./platform-errors.ts";
 import { normalizeHost, resolveHost, type Routable, type RouteTable } from "./route-table.ts";
-import type { RequestObserver } from "../observe/request-record.ts";
+import type { RequestObserver, RequestRecord } from "../observe/request-record.ts";
 import { Trace } from "../observe/trace.ts";
 
 export interface GatewayEndpoint extends Routable {
@@ -124,7 +124,10 @@ export class Gateway {
     if (target === undefined) return false;
     const { endpoint, member, host } = target;
     const handoff = { head: bytes, host, name: endpoint.name, method: endpoint.method, timeoutMs: endpoint.timeoutMs, limits: this.limits };
-    void target.adopt(socket, handoff).then(() => endpoint.pool.release(member));
+    // The container serves every request on it now and reports each one for the request log.
+    const observe = this.options.onRequest;
+    const served = observe === undefined ? undefined : (r: Omit<RequestRecord, "app" | "function" | "container">): void => observe({ ...r, app: endpoint.app ?? null, function: endpoint.pool.name, container: member.handle.id });
+    void target.adopt(socket, handoff, served).then(() => endpoint.pool.release(member));
     this.connections.forget(socket); // the container's now
     return true;
   }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestObserver } from "./request-record.ts";
-import { requestIdFrom, traceparentFrom } from "./trace-ids.ts";
+import { requestIdFrom, traceparentFrom } from "../shared/trace-ids.ts";
 
 const WARM_UP_HOST = "warm-up.invalid";
 

@@ -12,7 +12,8 @@ import { normalizeHost } from "../shared/host.ts";
 import { formatBytes, type EdgeLimits } from "../shared/limits.ts";
 import { admitRequest, bodyTimeout, parserRefusal, rawResponse, type Refusal } from "../shared/refusals.ts";
 import { connectionNamed, dropConnectionNamed, isPlatformHeader } from "../shared/forwarding.ts";
-import { ENDPOINT_HEADER, type AdoptMessage } from "./protocol.ts";
+import { requestIdFrom, traceparentFrom } from "../shared/trace-ids.ts";
+import { ENDPOINT_HEADER, type AdoptMessage, type ServedRecord } from "./protocol.ts";
 
 /** An idle handed-over connection is closed after this long (its input slot frees up). */
 export const ADOPTED_KEEP_ALIVE_MS = 5_000;
@@ -37,6 +38,8 @@ export interface AdoptedDeps {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   released(id: number): void;
+  /** Each request answered (or cut off) on a handed-over connection, for the gateway's request log. */
+  served(id: number, record: ServedRecord): void;
 }
 
 export class AdoptedConnections {
@@ -151,6 +154,17 @@ export class AdoptedConnections {
     }
     conn.active++;
     conn.response = res;
+    // The ids the gateway gives every request (src/observe/trace.ts): kept if valid, else new.
+    const time = Date.now();
+    const began = performance.now();
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
+    const traceparent = traceparentFrom(req.headers["traceparent"]);
+    res.setHeader("x-request-id", requestId);
+    const method = req.method ?? "GET";
+    const path = req.url ?? "/";
+    res.once("close", () => {
+      this.deps.served(conn.message.id, { time, method, host: req.headers.host ?? "", path, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - began, requestId, traceparent });
+    });
     res.once("close", () => {
       conn.active--;
       conn.idleSince = Date.now();
@@ -162,7 +176,7 @@ export class AdoptedConnections {
       this.cutOff(conn, req, refusal);
       return;
     }
-    forward(req, conn);
+    forward(req, conn, { "x-request-id": requestId, traceparent });
     dropConnectionNamed(res);
     const { maxBodyBytes: limit, bodyTimeoutMs } = conn.message.limits;
     const declared = req.headers["content-length"];
@@ -210,7 +224,7 @@ export class AdoptedConnections {
       socket.end(rawResponse(refusal));
       return;
     }
-    forward(req, conn);
+    forward(req, conn, { "x-request-id": requestIdFrom(req.headers["x-request-id"]), traceparent: traceparentFrom(req.headers["traceparent"]) });
     // An open WebSocket holds its input slot; like any request it ends at the function's timeout.
     conn.active++;
     const cutoff = setTimeout(() => socket.destroy(), conn.message.timeoutMs);
@@ -224,19 +238,20 @@ export class AdoptedConnections {
  * `x-wharf-*` or `X-Forwarded-*` (but a prior `X-Forwarded-For` is extended), nor the headers its
  * `Connection` names; forwarding from the real socket; the endpoint's method name.
  */
-function forward(req: IncomingMessage, conn: Adopted): void {
+function forward(req: IncomingMessage, conn: Adopted, ids: { "x-request-id": string; traceparent: string }): void {
   const prior = req.headers["x-forwarded-for"];
   const client = conn.socket.remoteAddress ?? "";
   const set: Record<string, string> = {
     "x-forwarded-for": typeof prior === "string" && prior.length > 0 ? `${prior}, ${client}` : client,
     "x-forwarded-proto": "http",
     "x-forwarded-host": req.headers.host ?? "",
+    ...ids,
   };
   if (conn.message.method !== null) set[ENDPOINT_HEADER] = conn.message.method;
   // Connection-named headers go, except the ones this container's own parser frames and routes by.
   const named = connectionNamed(req.rawHeaders);
   for (const kept of ["content-length", "transfer-encoding", "host", "upgrade", "connection"]) named.delete(kept);
-  const dropped = (name: string, value: string): boolean => isPlatformHeader(name, value) || named.has(name);
+  const dropped = (name: string, value: string): boolean => isPlatformHeader(name, value) || named.has(name) || name === "x-request-id" || name === "traceparent";
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] ?? "").toLowerCase();

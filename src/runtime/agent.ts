@@ -15,7 +15,7 @@ import { AdoptedConnections } from "./adopted.ts";
 import { startContainer, type Container, type ServingEndpoint } from "./container.ts";
 import { loadApp } from "./load.ts";
 import { servePod } from "./pod.ts";
-import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type AdoptMessage, type FromAgent, type StartMessage, type ToAgent } from "./protocol.ts";
+import { ENDPOINT_HEADER, ERROR_MARK, MANIFEST_MARK, type AdoptMessage, type FromAgent, type ServedRecord, type StartMessage, type ToAgent } from "./protocol.ts";
 
 
 async function importApp(bundle: string) {
@@ -83,6 +83,9 @@ async function warm(): Promise<void> {
 }
 
 /** Where the agent serves the gateway: a Unix socket path, or a TCP port (pod mode). */
+/** How long served-request records wait to share one IPC message. */
+const SERVED_BATCH_MS = 50;
+
 export type ListenOn = string | { port: number; host: string };
 
 /** Pod mode (pod.ts): what the agent answers itself, and who may reach the function. */
@@ -105,8 +108,27 @@ export class Agent {
   private readonly adopted = new AdoptedConnections({
     request: (req, res) => this.dispatch(req, res),
     upgrade: (req, socket, head) => this.upgrade(req, socket, head),
-    released: (id) => send({ type: "released", id }),
+    released: (id) => {
+      this.flushServed();
+      send({ type: "released", id });
+    },
+    served: (id, record) => {
+      this.served.push({ id, record });
+      this.servedTimer ??= setTimeout(() => this.flushServed(), SERVED_BATCH_MS);
+    },
   });
+
+  /** Records of requests served on handed-over connections, sent in batches (one IPC message each). */
+  private served: { id: number; record: ServedRecord }[] = [];
+  private servedTimer: NodeJS.Timeout | undefined;
+
+  private flushServed(): void {
+    clearTimeout(this.servedTimer);
+    this.servedTimer = undefined;
+    if (this.served.length === 0) return;
+    send({ type: "served", records: this.served });
+    this.served = [];
+  }
 
   constructor() {
     this.server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => this.dispatch(req, res));

@@ -70,7 +70,21 @@ export type FromAgent =
   | { type: "ready" }
   | { type: "failed"; message: string }
   /** A handed-over connection closed: its input slot is free. */
-  | { type: "released"; id: number };
+  | { type: "released"; id: number }
+  /** Requests the container answered on handed-over connections, batched (the request log). */
+  | { type: "served"; records: { id: number; record: ServedRecord }[] };
+
+/** One request a container answered on a handed-over connection, as the gateway would log it. */
+export interface ServedRecord {
+  time: number;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  traceparent: string;
+}
 
 /** Lines the checker (`agent --check BUNDLE`) prints: the manifest on stdout, or the problem on stderr. */
 export const MANIFEST_MARK = "WHARF_MANIFEST ";

@@ -107,3 +107,36 @@ describe("wharf server: JSON request log with rotation", () => {
     for (const name of names) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(4000);
   });
 });
+
+describe("wharf serve --handoff: requests on handed-over connections are logged too", () => {
+  let served: Served;
+  beforeAll(async () => {
+    served = await startServe("test/fixtures/echo-headers.ts", { args: ["--handoff"] });
+  });
+  afterAll(async () => {
+    await served?.stop();
+  });
+
+  it("gives each request on one kept-alive connection its ids and one log line", async () => {
+    // One keep-alive connection: the first request hands it to the container, which serves the rest.
+    const { Client } = await import("undici");
+    const client = new Client(`http://127.0.0.1:${served.port}`);
+    try {
+      const ids = ["handed-1", "handed-2", "handed-3"];
+      for (const id of ids) {
+        const answer = await client.request({ path: `/?n=${id}`, method: "GET", headers: { host: `${HOST}:${served.port}`, "x-request-id": id } });
+        expect(answer.statusCode).toBe(200);
+        expect(answer.headers["x-request-id"]).toBe(id);
+        const seen = (await answer.body.json()) as Record<string, string>;
+        expect(seen["x-request-id"]).toBe(id);
+        expect(seen["traceparent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      }
+      for (const id of ids) {
+        const line = await served.waitFor(new RegExp(`id=${id}$`));
+        expect(line).toMatch(new RegExp(` GET ${HOST}:${served.port}/\\?n=${id} 200 [\\d.]+ms c\\d+ id=${id}$`));
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { WharfError } from "../../sdk/errors.ts";
-import type { FromAgent, ToAgent } from "../../runtime/protocol.ts";
+import type { FromAgent, ServedRecord, ToAgent } from "../../runtime/protocol.ts";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { ContainerHandle, ContainerSpec, Handoff } from "../backend.ts";
@@ -146,6 +146,8 @@ export class LocalContainer implements ContainerHandle {
   private failure: string | undefined;
   /** Handed-over connections still open in the container, by id: each settles its `adopt()`. */
   private readonly adopted = new Map<number, () => void>();
+  /** Where each handed-over connection's served-request records go (the gateway's request log). */
+  private readonly servedTo = new Map<number, (record: ServedRecord) => void>();
   private nextAdopted = 0;
 
   readonly address: { socketPath: string };
@@ -160,6 +162,7 @@ export class LocalContainer implements ContainerHandle {
     this.child.on("message", (message: FromAgent) => {
       if (message.type === "failed") this.failure = message.message;
       else if (message.type === "released") this.settle(message.id);
+      else if (message.type === "served") for (const { id, record } of message.records) this.servedTo.get(id)?.(record);
     });
     this.cgroup = memoryMiB === null ? undefined : new MemoryCgroup(spec.id, memoryMiB);
     void this.exited.then(() => {
@@ -230,8 +233,9 @@ export class LocalContainer implements ContainerHandle {
     await this.cgroup?.remove();
   }
 
-  adopt(socket: Socket, handoff: Handoff): Promise<void> {
+  adopt(socket: Socket, handoff: Handoff, served?: (record: ServedRecord) => void): Promise<void> {
     const id = ++this.nextAdopted;
+    if (served !== undefined) this.servedTo.set(id, served);
     return new Promise<void>((resolve) => {
       if (!this.child.connected) {
         socket.destroy();
@@ -256,6 +260,7 @@ export class LocalContainer implements ContainerHandle {
   private settle(id: number): void {
     const done = this.adopted.get(id);
     this.adopted.delete(id);
+    this.servedTo.delete(id);
     done?.();
   }
 
