@@ -11,6 +11,7 @@ import { domain, DOMAIN } from "./domain.ts";
 import { closest, renderHelp, wantsHelp, type CommandSpec } from "./help.ts";
 import { INIT, initCommand } from "./init.ts";
 import { createOutput, type Output } from "./output.ts";
+import { secret, SECRET } from "./secret.ts";
 import { SERVE, serveCommand } from "./serve.ts";
 import { server, SERVER } from "./server.ts";
 import { token, TOKEN } from "./token.ts";
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   app: { spec: APP, run: app },
   token: { spec: TOKEN, run: token },
   domain: { spec: DOMAIN, run: domain },
+  secret: { spec: SECRET, run: secret },
 };
 
 function overview(): string {

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, runToEnd } from "../helpers/serve.ts";
 
-const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain"];
-const WITH_JSON = ["deploy", "app", "token", "domain"];
+const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain", "secret"];
+const WITH_JSON = ["deploy", "app", "token", "domain", "secret"];
 
 describe("wharf --version", () => {
   it("prints the package's version", async () => {

@@ -31,6 +31,8 @@ export interface IdleAgent {
 }
 
 export interface AgentPlacement {
+  /** The environment the agent starts with (its WHARF_ variables added); the agent removes those before it runs user code. */
+  env: Readonly<Record<string, string | undefined>>;
   /** Own network namespace (`unshare --net`, or the sandbox's). */
   isolated: boolean;
   /** The Unix socket the agent listens on from the start. */
@@ -49,7 +51,7 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
   // No --enable-source-maps: it parses dist/agent.js.map in every container (~2 MiB resident)
   // for our own stack frames only; user bundles carry no source map.
   const node = [process.execPath, agentPath];
-  const env: NodeJS.ProcessEnv = { ...process.env, WHARF_SOCKET: placement.socket };
+  const env: NodeJS.ProcessEnv = { ...placement.env, WHARF_SOCKET: placement.socket };
   let child: ChildProcess;
   if (placement.sandbox !== undefined) {
     // bubblewrap brings the namespace's loopback up itself.
