@@ -55,6 +55,8 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
   let child: ChildProcess;
   if (placement.sandbox !== undefined) {
     // bubblewrap brings the namespace's loopback up itself.
+    // bubblewrap sets PWD; the agent drops it again when the environment it was given had none.
+    if (placement.env["PWD"] === undefined) env["WHARF_UNSET_PWD"] = "1";
     const { file, args } = sandboxCommand({ ...placement.sandbox, infoFd: INFO_FD, argv: node });
     child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], detached: true });
   } else {
