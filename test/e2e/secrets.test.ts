@@ -7,7 +7,7 @@
  * any file in the data dir; a changed value reaches containers started after the change.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
@@ -84,7 +84,7 @@ describe("secrets under wharf server", () => {
     const paid = await report("paid");
     // Secrets in list order (shared's SHARED_KEY over stripe's), then env over every secret.
     expect(paid.env).toEqual({
-      PATH: process.env["PATH"],
+      PATH: `${process.env["PATH"]}:/nonexistent/wharf-test-tag-${server.tag}`, // the server's (startServer tags it)
       ...(process.env["HOME"] === undefined ? {} : { HOME: process.env["HOME"] }),
       NODE_ENV: "staging",
       STRIPE_KEY: STRIPE,
@@ -158,6 +158,19 @@ describe("secrets under wharf server", () => {
     const rollback = await wharf("app", "rollback", "vault");
     expect(rollback.code).toBe(1);
     expect(rollback.output).toContain("function paid uses secret stripe, which does not exist on this server: create it with wharf secret create stripe KEY=VALUE…; nothing was changed");
+  }, 60_000);
+
+  it("reads pairs from --env-file, the command line's winning", async () => {
+    const file = join(data.dir, "..", `${randomBytes(4).toString("hex")}-prod.env`);
+    writeFileSync(file, `DATABASE_URL="postgres://u:${SHARED}@db/app"\nPOOL=5\n`);
+    try {
+      const created = await wharf("secret", "create", "postgres", "--env-file", file, "POOL=10", "--json");
+      expect(created.code, created.output).toBe(0);
+      expect(JSON.parse(created.output)).toMatchObject({ name: "postgres", keys: ["DATABASE_URL", "POOL"], usedBy: [] });
+      expect(created.output).not.toContain(SHARED);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }, 60_000);
 
   it("refuses bad input with the fix, echoing no value", async () => {
