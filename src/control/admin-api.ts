@@ -47,7 +47,7 @@ export interface AdminTarget {
     put(name: string, values: Record<string, string>, replace: boolean): SecretSummary;
     list(): SecretSummary[];
     /** False when there is no such secret. */
-    remove(name: string): boolean;
+    remove(name: string): Promise<boolean>;
   };
 }
 
@@ -139,7 +139,7 @@ export function createAdminApi(target: AdminTarget, adminToken: string): (reques
       if ((m = /^\/v1\/secrets\/([^/]+)\/delete$/.exec(path)) && method === "POST") {
         await parseBody(request, emptyBody);
         const name = decodeURIComponent(m[1] ?? "");
-        if (!secrets.remove(name)) throw new WharfError("SECRET_NOT_FOUND", `no secret ${name} on this server: see wharf secret list`);
+        if (!(await secrets.remove(name))) throw new WharfError("SECRET_NOT_FOUND", `no secret ${name} on this server: see wharf secret list`);
         return json({ ok: true });
       }
     }

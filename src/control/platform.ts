@@ -224,16 +224,22 @@ export class Platform {
     return this.secrets.list().map((s) => ({ ...s, usedBy: this.usersOf(s.name) }));
   }
 
-  /** Deletes a secret no active version uses; false when there is no such secret. */
-  removeSecret(name: string): boolean {
-    const users = this.usersOf(name);
-    if (users.length > 0) {
-      const apps = [...new Set(users.map((u) => u.split("/")[0] ?? u))];
-      throw new WharfError("SECRET_IN_USE", `secret ${name} is used by ${users.join(", ")}: deploy ${apps.length === 1 ? "that app" : "those apps"} without it, or stop ${apps.length === 1 ? "it" : "them"} first (wharf app stop ${apps.join(" / ")})`);
-    }
-    const removed = this.secrets.remove(name);
-    if (removed) this.options.onEvent(`secret ${name}: deleted`);
-    return removed;
+  /**
+   * Deletes a secret no active version uses; false when there is no such secret. One change at a
+   * time with deploys, so none can start using it while it goes.
+   */
+  removeSecret(name: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const users = this.usersOf(name);
+      if (users.length > 0) {
+        const apps = [...new Set(users.map((u) => u.split("/")[0] ?? u))];
+        const stop = apps.map((app) => `wharf app stop ${app}`).join(", ");
+        throw new WharfError("SECRET_IN_USE", `secret ${name} is used by ${users.join(", ")}: deploy ${apps.length === 1 ? "that app" : "those apps"} without it, or stop ${apps.length === 1 ? "it" : "them"} first (${stop})`);
+      }
+      const removed = this.secrets.remove(name);
+      if (removed) this.options.onEvent(`secret ${name}: deleted`);
+      return removed;
+    });
   }
 
   /** `app/function` of every active version's function that names secret `name`. */

@@ -76,6 +76,20 @@ describe("wharf serve with .env and --env-file", () => {
     }
   });
 
+  it("refuses a secrets option that is not a list of distinct names", async () => {
+    const cases: [string, string][] = [
+      [`"stripe"`, "Function f: option secrets must be a list of secret names, like secrets: [\"stripe\"]."],
+      [`["no spaces"]`, `Function f: secret name "no spaces" is invalid: use 1..64 of letters, digits, '.', '_' and '-', starting with a letter or digit.`],
+      [`["a", "a"]`, "Function f: secret a is listed twice in secrets."],
+    ];
+    for (const [option, message] of cases) {
+      writeFileSync(join(dir, "bad-secrets.ts"), `import * as wharf from "wharf";\nconst app = new wharf.App("bad");\nexport const f = app.function({ secrets: ${option} } as never)(wharf.fastapiEndpoint()(() => 1));\n`);
+      const { code, output } = await runToEnd(["serve", "bad-secrets.ts", "--port", "0"], { cwd: dir, env });
+      expect(code, output).toBe(1);
+      expect(output).toContain(message);
+    }
+  }, 60_000);
+
   it("stops on a malformed line, naming the file and line", async () => {
     writeFileSync(join(dir, "bad.env"), "GOOD=1\nthis is not a pair\n");
     const { code, output } = await runToEnd(["serve", "app.ts", "--port", "0", "--env-file", "bad.env"], { cwd: dir, env });
