@@ -17,6 +17,7 @@ export interface ContainerSpec {
   /** The app and version it belongs to, and the function's manifest: what a backend that renders objects per function needs (Kubernetes). */
   app?: { name: string; version: number; function: FunctionManifest };
   bundle: string;
+  /** Environment on top of the backend's base one: the function's `env`, and under a server its secrets. */
   env: Record<string, string>;
   cwd: string;
   /** Memory limit in MiB, enforced where the backend can; null for none. */
@@ -57,6 +58,14 @@ export interface ContainerHandle {
 export interface Backend {
   /** Whether each container has its own network (so several can bind one webServer port). */
   readonly networkIsolation: boolean;
+  /**
+   * Whether a container's environment is `ContainerSpec.env` as given at its start (what a
+   * function's secrets need). Backends that render it from the manifest instead leave it out,
+   * and the platform refuses functions with secrets on them.
+   */
+  readonly deliversSpecEnv?: boolean;
+  /** The environment containers (and the checker) start from, before `ContainerSpec.env`; undefined: the platform's own. */
+  readonly baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Hint: containers of `bundle` are likely next; a backend may load it ahead of time. */
   prepare?(bundle: string | undefined): void;
   /** Resolves once the container serves; rejects with the container's one-line reason. */

@@ -10,13 +10,17 @@ import type { Manifest } from "../runtime/manifest.ts";
 import { ERROR_MARK, MANIFEST_MARK } from "../runtime/protocol.ts";
 
 
-/** `backend`: where the checker runs like a container (the app's top-level code runs in it). */
-export function checkBundle(agentPath: string, bundle: string, cwd: string, backend?: Pick<Backend, "checkerCommand">, timeoutMs = 20_000): Promise<Manifest> {
+/**
+ * `backend`: where the checker runs like a container (the app's top-level code runs in it).
+ * `env`: its whole environment, default the one the backend's containers start from (never a
+ * secret: which secrets a function gets is known only from the manifest this returns).
+ */
+export function checkBundle(agentPath: string, bundle: string, cwd: string, backend?: Pick<Backend, "checkerCommand" | "baseEnv">, timeoutMs = 20_000, env: Readonly<Record<string, string | undefined>> = backend?.baseEnv ?? process.env): Promise<Manifest> {
   return new Promise((resolve, reject) => {
     const argv = (path: string): string[] => [process.execPath, agentPath, "--check", path];
     const sandboxed = backend?.checkerCommand?.(bundle, argv);
     const [file, ...args] = sandboxed === undefined ? argv(bundle) : [sandboxed.file, ...sandboxed.args];
-    const child = spawn(file!, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file!, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

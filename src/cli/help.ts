@@ -12,6 +12,8 @@ export interface FlagSpec {
   type: "string" | "boolean";
   default?: string | boolean;
   short?: string;
+  /** May be given more than once (the values in order). */
+  multiple?: boolean;
   /** What follows the flag in help, e.g. `N` or `DIR`; none for booleans. */
   value?: string;
   help: string;
@@ -55,7 +57,7 @@ export function wantsHelp(args: string[]): boolean {
 export function renderHelp(spec: CommandSpec): string {
   const flags = Object.entries(spec.flags).map(([name, f]) => {
     const left = `${f.short === undefined ? "    " : `-${f.short}, `}--${name}${f.value === undefined ? "" : ` ${f.value}`}`;
-    const fallback = typeof f.default === "string" ? ` (default ${f.default})` : "";
+    const fallback = `${f.multiple === true ? " (repeatable)" : ""}${typeof f.default === "string" ? ` (default ${f.default})` : ""}`;
     return `  ${left.padEnd(30)} ${f.help}${fallback}`;
   });
   return [

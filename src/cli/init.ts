@@ -44,7 +44,7 @@ export const hello = app.function()(
   return {
     "package.json": `${JSON.stringify(pkg, null, 2)}\n`,
     "tsconfig.json": `${JSON.stringify(tsconfig, null, 2)}\n`,
-    ".gitignore": "node_modules/\n",
+    ".gitignore": "node_modules/\n.env\n.env.*\n",
     "app.ts": app,
   };
 }

@@ -12,6 +12,7 @@ import { closest, renderHelp, wantsHelp, type CommandSpec } from "./help.ts";
 import { INIT, initCommand } from "./init.ts";
 import { k8s, K8S } from "./k8s.ts";
 import { createOutput, type Output } from "./output.ts";
+import { secret, SECRET } from "./secret.ts";
 import { SERVE, serveCommand } from "./serve.ts";
 import { server, SERVER } from "./server.ts";
 import { token, TOKEN } from "./token.ts";
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   app: { spec: APP, run: app },
   token: { spec: TOKEN, run: token },
   domain: { spec: DOMAIN, run: domain },
+  secret: { spec: SECRET, run: secret },
   k8s: { spec: K8S, run: k8s },
 };
 

@@ -17,6 +17,7 @@ import type { EdgeLimits } from "../shared/limits.ts";
 import { buildRouteTable } from "../gateway/route-table.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { countFlag, dataDir, portFlag, UsageError } from "./command-kit.ts";
+import { readDotenv } from "./dotenv.ts";
 import { parseFlags, type CommandSpec } from "./help.ts";
 import { LIMIT_FLAGS, parseLimitFlags } from "./limit-flags.ts";
 import type { Output } from "./output.ts";
@@ -45,13 +46,15 @@ export interface ServeOptions {
   handoff?: boolean;
   /** No request log lines (`--quiet`). */
   quiet?: boolean;
+  /** `--env-file` files, read after the working directory's `.env` (a later file's key wins). */
+  envFiles?: string[];
 }
 
 export const SERVE = {
   name: "serve",
   brief: "serve an app file for development: embedded gateway, logs, reload on save",
   usage: ["serve FILE [flags]"],
-  summary: "Bundle FILE, check it, serve every endpoint on an embedded gateway and print its URL; stream container logs; reload on save (the last good version keeps serving when a save is broken); Ctrl-C stops everything.",
+  summary: "Bundle FILE, check it, serve every endpoint on an embedded gateway and print its URL; stream container logs; reload on save (the last good version keeps serving when a save is broken); Ctrl-C stops everything. Containers get this shell's environment, plus ./.env and --env-file files for the keys it does not set, plus each function's env.",
   flags: {
     port: { type: "string", default: "8000", value: "N", help: "the gateway's port; 0 picks a free one" },
     host: { type: "string", default: "127.0.0.1", value: "ADDR", help: "the address the gateway listens on" },
@@ -60,9 +63,10 @@ export const SERVE = {
     data: { type: "string", value: "DIR", help: "data dir whose proxy-auth tokens are accepted (default $WHARF_DATA, else ~/.wharf)" },
     handoff: { type: "boolean", default: false, help: "hand eligible client connections to the containers (docs/handoff.md)" },
     quiet: { type: "boolean", short: "q", default: false, help: "print no line per request (the request log)" },
+    "env-file": { type: "string", multiple: true, value: "FILE", help: "also read KEY=VALUE pairs for the containers from FILE, after ./.env" },
     ...LIMIT_FLAGS,
   },
-  examples: ["wharf serve app.ts", "wharf serve app.ts --port 8080 --domain dev.example.com"],
+  examples: ["wharf serve app.ts", "wharf serve app.ts --env-file .env.local", "wharf serve app.ts --port 8080 --domain dev.example.com"],
 } as const satisfies CommandSpec;
 
 export async function serveCommand(args: string[], out: Output): Promise<void> {
@@ -71,7 +75,7 @@ export async function serveCommand(args: string[], out: Output): Promise<void> {
   if (file === undefined || positionals.length > 1) throw new UsageError("wharf serve takes one FILE", "serve");
   const port = portFlag("port", values.port);
   const maxQueue = countFlag("max-queue", values["max-queue"]);
-  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet }, out);
+  await serve({ file, port, host: values.host, domain: values.domain.toLowerCase(), maxQueue, data: dataDir(values.data), limits: parseLimitFlags(values), handoff: values.handoff, quiet: values.quiet, envFiles: values["env-file"] ?? [] }, out);
 }
 
 export async function serve(options: ServeOptions, out: Output): Promise<void> {
@@ -107,17 +111,30 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
     handoff: options.handoff === true,
   });
 
+  // ./.env, then each --env-file: re-read at every load, and watched like the app's sources.
+  const envFiles = [resolve(cwd, ".env"), ...(options.envFiles ?? []).map((f) => resolve(f))];
+  const noted = new Set<string>();
   const load = async (): Promise<{ version: Version; failed: Map<string, string> }> => {
+    const dotenv = readEnvFiles(envFiles);
     const bundle = await bundleApp(options.file, SDK_PATH);
-    inputs = bundle.inputs;
-    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd, backend);
+    inputs = [...bundle.inputs, ...envFiles];
+    const manifest = await checkBundle(AGENT_PATH, bundle.path, cwd, backend, undefined, { ...process.env, ...dotenv });
     const planned = planEndpoints(manifest, { dev: true, baseDomain: options.domain });
+    for (const fn of manifest.functions) {
+      const names = fn.options.secrets ?? [];
+      const note = `${fn.name} uses secrets ${names.join(", ")}: wharf serve reads no server secrets, so give their keys to it in .env (or --env-file FILE)`;
+      if (names.length > 0 && !noted.has(note)) {
+        noted.add(note);
+        out.info(note);
+      }
+    }
     const version = new Version({
       backend,
       bundle: bundle.path,
       cwd,
       manifest,
       planned,
+      envOf: (fn) => ({ ...dotenv, ...fn.options.env }),
       maxQueue: options.maxQueue,
       graceMs: DRAIN_GRACE_MS,
       onLog: (fn, line, stream) => {
@@ -199,6 +216,17 @@ export async function serve(options: ServeOptions, out: Output): Promise<void> {
   const watcher = watchInputs(inputs, () => void reload());
 
   await untilStopped(out, shutdown);
+}
+
+/**
+ * The pairs of the env files, a later file's key winning; a key this shell's environment already
+ * sets is left out (it wins, as with node --env-file and dotenv). Only ./.env may be missing.
+ */
+function readEnvFiles(files: readonly string[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  files.forEach((file, i) => Object.assign(merged, readDotenv(file, i > 0)));
+  for (const key of Object.keys(merged)) if (process.env[key] !== undefined) delete merged[key];
+  return merged;
 }
 
 /** One line per endpoint; a function that failed to start gets one error line with its reason, and ✗ on its endpoints. */

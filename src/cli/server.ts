@@ -15,6 +15,7 @@ import { KubernetesBackend } from "../backends/kubernetes/backend.ts";
 import { LocalBackend } from "../backends/local/local-backend.ts";
 import { AcmeIssuer } from "../control/acme.ts";
 import { createAdminApi } from "../control/admin-api.ts";
+import { serverContainerEnv } from "../control/container-env.ts";
 import { adminFile } from "../control/admin-schemas.ts";
 import { DAY_MS, Domains } from "../control/domains.ts";
 import { Platform } from "../control/platform.ts";
@@ -83,7 +84,8 @@ function chooseBackend(values: { backend: string; kubeconfig?: string | undefine
     });
   }
   if (values.backend !== "local") throw new UsageError(`--backend ${values.backend} is not a backend: use local or kubernetes`, "server");
-  return new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()] });
+  // Containers get PATH, HOME and NODE_ENV of this process, not the rest of its environment.
+  return new LocalBackend({ agentPath: AGENT_PATH, warn: (m) => out.warn(m), hide: [dir], reach: [process.cwd()], env: serverContainerEnv(process.env) });
 }
 
 export async function server(args: string[], out: Output): Promise<void> {
@@ -173,6 +175,7 @@ export async function server(args: string[], out: Output): Promise<void> {
       routes: gateway,
       agentPath: AGENT_PATH,
       cwd: process.cwd(),
+      checkerEnv: serverContainerEnv(process.env),
       domain,
       port: gatewayPort,
       maxQueue,
@@ -204,6 +207,11 @@ export async function server(args: string[], out: Output): Promise<void> {
           return found;
         },
         domains,
+        secrets: {
+          put: (name, values, replace) => target.putSecret(name, values, replace),
+          list: () => target.listSecrets(),
+          remove: (name) => target.removeSecret(name),
+        },
       },
       adminToken,
     );

@@ -9,15 +9,17 @@
  *   GET  /v1/tokens                     POST /v1/tokens {name?}              POST /v1/tokens/ID/revoke {}
  *   GET  /v1/domains                    POST /v1/domains {name, cert, key} | {name, acme: {directory, email?}}
  *   POST /v1/domains/NAME/remove {}
+ *   GET  /v1/secrets                    POST /v1/secrets {name, values, replace?}   POST /v1/secrets/NAME/delete {}
+ *   (no answer ever carries a secret's values: only its name, keys and who uses it)
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { ERROR_CODES, isErrorCode } from "../sdk/error-codes.ts";
 import { WharfError } from "../sdk/errors.ts";
-import { deployBody, domainAddBody, emptyBody, rollbackBody, tokenCreateBody } from "./admin-schemas.ts";
+import { deployBody, domainAddBody, emptyBody, rollbackBody, secretCreateBody, tokenCreateBody } from "./admin-schemas.ts";
 import { formatLogLine, matches, type AppLogs, type LogFilter } from "./app-logs.ts";
 import type { DomainInfo } from "./domains.ts";
-import type { AppSummary, DeployResult } from "./platform.ts";
+import type { AppSummary, DeployResult, SecretSummary } from "./platform.ts";
 import type { VersionRow } from "./store.ts";
 import type { TokenInfo } from "./tokens.ts";
 
@@ -41,6 +43,12 @@ export interface AdminTarget {
     list(): DomainInfo[];
     /** False when there is no such domain. */
     remove(name: string): boolean;
+  };
+  readonly secrets?: {
+    put(name: string, values: Record<string, string>, replace: boolean): SecretSummary;
+    list(): SecretSummary[];
+    /** False when there is no such secret. */
+    remove(name: string): Promise<boolean>;
   };
 }
 
@@ -105,6 +113,20 @@ export function createAdminApi(target: AdminTarget, adminToken: string): (reques
       const name = decodeURIComponent(m[1] ?? "");
       if (!target.domains.remove(name)) throw new WharfError("DOMAIN_NOT_FOUND", `no domain ${name} on this server: see wharf domain list`);
       return json({ ok: true });
+    }
+    if (path.startsWith("/v1/secrets") && target.secrets !== undefined) {
+      const secrets = target.secrets;
+      if (path === "/v1/secrets" && method === "GET") return json({ secrets: secrets.list() });
+      if (path === "/v1/secrets" && method === "POST") {
+        const body = await parseBody(request, secretCreateBody);
+        return json(secrets.put(body.name, body.values, body.replace ?? false), 201);
+      }
+      if ((m = /^\/v1\/secrets\/([^/]+)\/delete$/.exec(path)) && method === "POST") {
+        await parseBody(request, emptyBody);
+        const name = decodeURIComponent(m[1] ?? "");
+        if (!(await secrets.remove(name))) throw new WharfError("SECRET_NOT_FOUND", `no secret ${name} on this server: see wharf secret list`);
+        return json({ ok: true });
+      }
     }
     throw new WharfError("NOT_FOUND", `no admin route ${method} ${url.pathname}`);
   };

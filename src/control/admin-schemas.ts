@@ -25,6 +25,13 @@ export const domainAddBody = z.union([
   z.object({ name: z.string().min(1).max(253), acme: z.object({ directory: z.url(), email: z.string().max(254).optional() }).strict() }).strict(),
 ]);
 
+/** `wharf secret create`: the values travel to the server once, and never come back. */
+export const secretCreateBody = z.object({
+  name: z.string().min(1).max(64),
+  values: z.record(z.string(), z.string()),
+  replace: z.boolean().optional(),
+}).strict();
+
 // ── answers ────────────────────────────────────────────────────────────────────────────────
 export const errorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -70,5 +77,8 @@ export const domainAnswer = z.object({
 });
 
 export const domainsAnswer = z.object({ domains: z.array(domainAnswer) });
+
+export const secretAnswer = z.object({ name: z.string(), keys: z.array(z.string()), created: z.number(), updated: z.number(), usedBy: z.array(z.string()) });
+export const secretsAnswer = z.object({ secrets: z.array(secretAnswer) });
 
 export const okAnswer = z.object({ ok: z.literal(true) });

@@ -27,6 +27,7 @@ const options = z.object({
   maxInputs: z.number(),
   targetInputs: z.number(),
   env: z.record(z.string(), z.string()),
+  secrets: z.array(z.string()).default([]),
   memory: z.number().nullable(),
 });
 

@@ -9,13 +9,14 @@ import type { Backend } from "../backends/backend.ts";
 import { checkBundle } from "../build/check.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
 import { buildRouteTable, type RouteTable } from "../gateway/route-table.ts";
-import type { Manifest } from "../runtime/manifest.ts";
+import type { FunctionManifest, Manifest } from "../runtime/manifest.ts";
 import { APP_NAME } from "../sdk/app.ts";
 import { WharfError } from "../sdk/errors.ts";
 import { AppLogs } from "./app-logs.ts";
 import { parseManifest } from "./manifest-schema.ts";
 import { covers } from "./certificates.ts";
 import { planEndpoints, type PlannedEndpoint } from "./plan.ts";
+import { missingSecret, Secrets, type SecretInfo } from "./secrets.ts";
 import type { Store, VersionRow } from "./store.ts";
 import { Version } from "./version.ts";
 import type { Telemetry } from "../observe/telemetry.ts";
@@ -28,6 +29,8 @@ export interface PlatformOptions {
   agentPath: string;
   /** Working directory of every container and of the checker. */
   cwd: string;
+  /** The checker's whole environment (default: what the backend's containers start from, else this process's). */
+  checkerEnv?: Readonly<Record<string, string | undefined>>;
   domain: string;
   /** The gateway's port, for the URLs printed (omitted when 80). */
   port: number;
@@ -66,15 +69,23 @@ interface Running {
   version: Version;
 }
 
+/** A secret as `secret list` shows it: its keys and who uses it, never a value. */
+export interface SecretSummary extends SecretInfo {
+  /** `app/function` of every active version's function that names it. */
+  usedBy: string[];
+}
+
 
 export class Platform {
   readonly logs: AppLogs;
   private readonly running = new Map<string, Running>();
   private readonly failed = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly secrets: Secrets;
 
   constructor(private readonly options: PlatformOptions) {
     this.logs = new AppLogs(undefined, options.logsDir);
+    this.secrets = new Secrets(options.store);
     options.routes.setRoutes(this.table());
   }
 
@@ -86,7 +97,7 @@ export class Platform {
       const staged = store.stageBundle(contents);
       let manifest: Manifest;
       try {
-        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd, this.options.backend);
+        manifest = await checkBundle(this.options.agentPath, staged.tempPath, this.options.cwd, this.options.backend, undefined, this.options.checkerEnv);
       } catch (err) {
         rmSync(staged.tempPath, { force: true });
         throw err;
@@ -137,6 +148,7 @@ export class Platform {
         try {
           const path = this.options.store.verifiedBundle(row.bundleHash);
           const manifest = parseManifest(JSON.parse(row.manifest));
+          this.checkSecrets(manifest);
           const version = await this.startVersion(manifest, path, this.plan(manifest), row.number);
           this.running.set(app, { row, version });
           this.flip();
@@ -199,6 +211,67 @@ export class Platform {
     return row === undefined ? [] : parseManifest(JSON.parse(row.manifest)).functions.map((f) => f.name);
   }
 
+  // ── secrets ─────────────────────────────────────────────────────────────────────────────
+
+  /** Creates a secret (`replace`: replaces an existing one; containers started from now on get it). */
+  putSecret(name: string, values: Record<string, string>, replace: boolean): SecretSummary {
+    const info = this.secrets.put(name, values, replace);
+    this.options.onEvent(`secret ${name}: ${replace ? "set" : "created"} (keys ${info.keys.join(", ")})`);
+    return { ...info, usedBy: this.usersOf(name) };
+  }
+
+  listSecrets(): SecretSummary[] {
+    return this.secrets.list().map((s) => ({ ...s, usedBy: this.usersOf(s.name) }));
+  }
+
+  /**
+   * Deletes a secret no active version uses; false when there is no such secret. One change at a
+   * time with deploys, so none can start using it while it goes.
+   */
+  removeSecret(name: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const users = this.usersOf(name);
+      if (users.length > 0) {
+        const apps = [...new Set(users.map((u) => u.split("/")[0] ?? u))];
+        const stop = apps.map((app) => `wharf app stop ${app}`).join(", ");
+        throw new WharfError("SECRET_IN_USE", `secret ${name} is used by ${users.join(", ")}: deploy ${apps.length === 1 ? "that app" : "those apps"} without it, or stop ${apps.length === 1 ? "it" : "them"} first (${stop})`);
+      }
+      const removed = this.secrets.remove(name);
+      if (removed) this.options.onEvent(`secret ${name}: deleted`);
+      return removed;
+    });
+  }
+
+  /** `app/function` of every active version's function that names secret `name`. */
+  private usersOf(name: string): string[] {
+    const { store } = this.options;
+    return store.apps().flatMap((app) => {
+      const row = store.activeVersion(app);
+      if (row === undefined) return [];
+      return parseManifest(JSON.parse(row.manifest)).functions.filter((f) => (f.options.secrets ?? []).includes(name)).map((f) => `${app}/${f.name}`);
+    });
+  }
+
+  /** Refuses a manifest naming a secret this server does not have, or secrets on a backend that cannot deliver them. */
+  private checkSecrets(manifest: Manifest): void {
+    const missing: WharfError[] = [];
+    for (const fn of manifest.functions) {
+      const names = fn.options.secrets ?? [];
+      if (names.length > 0 && this.options.backend.deliversSpecEnv !== true) {
+        throw new WharfError("SECRETS_UNSUPPORTED", `function ${fn.name} uses secrets (${names.join(", ")}), which this server's backend does not deliver to containers yet: use --backend local, or set the keys in the function's env`);
+      }
+      for (const name of names) if (!this.secrets.has(name)) missing.push(missingSecret(name, fn.name));
+    }
+    if (missing.length === 1 && missing[0] !== undefined) throw missing[0];
+    if (missing.length > 1) throw new WharfError("SECRET_MISSING", missing.map((e) => e.message.replace(/: create it with .*$/, "")).join("; ") + `: create each with wharf secret create NAME KEY=VALUE…`);
+  }
+
+  /** The environment a new container of `fn` gets: its secrets as they are now, then its `env`. */
+  private containerEnv(fn: FunctionManifest): Record<string, string> {
+    const names = fn.options.secrets ?? [];
+    return names.length === 0 ? fn.options.env : { ...this.secrets.environment(names, fn.name), ...fn.options.env };
+  }
+
   /** Stops every running version (server shutdown). */
   async close(graceMs = 2000): Promise<void> {
     const all = [...this.running.values()];
@@ -212,6 +285,11 @@ export class Platform {
     const old = this.running.get(app);
     const keeps = old === undefined ? "nothing was changed" : `v${old.row.number} keeps serving`;
     const planned = this.plan(manifest);
+    try {
+      this.checkSecrets(manifest);
+    } catch (err) {
+      throw new WharfError((err as WharfError).code, `${(err as Error).message}; ${keeps}`, { cause: err });
+    }
     const next = Math.max(0, ...this.options.store.history(app).map((v) => v.number)) + 1;
     const version = await this.startVersion(manifest, path, planned, next).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
@@ -271,6 +349,7 @@ export class Platform {
       planned,
       maxQueue: this.options.maxQueue,
       graceMs: this.options.graceMs,
+      envOf: (fn) => this.containerEnv(fn),
       onLog: (fn, line, stream) => {
         this.logs.append(app, fn, line);
         this.options.telemetry?.log(app, fn, line, stream);

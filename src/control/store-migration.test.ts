@@ -35,7 +35,7 @@ it("migrates a store made before domains, keeping its apps, versions and tokens"
   const store = Store.open(dir);
   expect(store.activeVersion("shop")?.bundleHash).toBe("h1");
   expect(store.tokens().map((t) => t.id)).toEqual(["wk-a"]);
-  expect(store.db.pragma("user_version", { simple: true })).toBe(3);
+  expect(store.db.pragma("user_version", { simple: true })).toBe(4);
   store.putDomain({ name: "api.example.test", source: "cert", acmeDirectory: null, acmeEmail: null, created: 1 }, { certPem: "C", keyPem: "K", notBefore: 1, notAfter: 2, created: 1 });
   store.close();
 
@@ -52,5 +52,5 @@ it("refuses a store written by a newer Wharf", () => {
   const db = new Database(join(dir, "wharf.db"));
   db.pragma("user_version = 99");
   db.close();
-  expect(() => Store.open(dir)).toThrow(/written by a newer Wharf \(schema 99, this one knows 3\)/);
+  expect(() => Store.open(dir)).toThrow(/written by a newer Wharf \(schema 99, this one knows 4\)/);
 });

@@ -1,6 +1,6 @@
 /**
  * The control plane's state in the data dir: apps, versions, proxy-auth tokens, custom domains
- * with their certificates and keys, and ACME accounts in SQLite (WAL, one transaction per change,
+ * with their certificates and keys, ACME accounts and function secrets (secrets.ts) in SQLite (WAL, one transaction per change,
  * schema versioned by `PRAGMA user_version`), bundles as content-addressed files written by temp
  * file + fsync + rename. A crash at any point leaves either the old state or the new one, never half.
  */
@@ -98,6 +98,10 @@ INSERT OR IGNORE INTO domain_claims (name, app)
   FROM versions v, json_each(v.manifest, '$.functions') f, json_each(f.value, '$.endpoints') e, json_each(e.value, '$.customDomains') d
   WHERE json_valid(v.manifest) AND v.number = (SELECT MAX(number) FROM versions w WHERE w.app = v.app);
 `,
+  // Function secrets (issue 10.6, secrets.ts): key names in clear, the values sealed as one JSON object.
+  `
+CREATE TABLE secrets (name TEXT PRIMARY KEY, keys TEXT NOT NULL, sealed TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+`,
 ];
 
 const DB_FILE = "wharf.db";
@@ -165,7 +169,7 @@ export class Store {
   private sealer: SecretBox | undefined;
 
   /** The data dir's secret box, made on first use (a read-only store never creates a key). */
-  private box(): SecretBox {
+  box(): SecretBox {
     this.sealer ??= SecretBox.forDataDir(this.dir, { create: !this.readOnly });
     if (this.sealer === undefined) throw new WharfError("SECRET_KEY_MISSING", `${join(this.dir, "secret.key")} does not exist: start wharf server --data ${this.dir} once to create it`, { kind: "system" });
     return this.sealer;

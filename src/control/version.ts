@@ -6,7 +6,7 @@
 import { Scaler, startFailureLine, startFailureReason, type StopReason } from "../autoscaler/scaler.ts";
 import type { Backend } from "../backends/backend.ts";
 import type { GatewayEndpoint } from "../gateway/gateway.ts";
-import type { Manifest } from "../runtime/manifest.ts";
+import type { FunctionManifest, Manifest } from "../runtime/manifest.ts";
 import { WharfError } from "../sdk/errors.ts";
 import type { PlannedEndpoint } from "./plan.ts";
 import type { StartReason } from "../autoscaler/scaler.ts";
@@ -34,6 +34,11 @@ export interface VersionOptions {
   containers?: ContainerObserver | undefined;
   /** The version's number, when it is known before it starts (a server's deploy): backends that name objects per version use it. */
   number?: number | undefined;
+  /**
+   * The environment a new container of `fn` gets on top of the backend's, asked at each container
+   * start (a server's secrets, read then; `.env` under serve). Default: the function's `env`.
+   */
+  envOf?: ((fn: FunctionManifest) => Record<string, string>) | undefined;
 }
 
 /** How long a replaced or stopped version's in-flight requests may take before its containers stop. */
@@ -56,13 +61,13 @@ export class Version {
         onEvent: options.onEvent,
         onStarted: (id, ms, reason) => options.containers?.started(fn.name, id, ms, reason),
         onExit: (id, reason) => options.containers?.exited(fn.name, id, reason),
-        start: () =>
+        start: async () =>
           options.backend.start({
             id: `c${++nextId}`,
             functionName: fn.name,
             app: { name: options.manifest.app, version: options.number ?? 0, function: fn },
             bundle: options.bundle,
-            env: fn.options.env,
+            env: this.envOf(fn),
             cwd: options.cwd,
             memoryMiB: fn.options.memory,
             onLog: (line, stream) => options.onLog(fn.name, line, stream),
@@ -118,11 +123,15 @@ export class Version {
       throw new WharfError("START_FAILED", first.line, { cause: first.cause });
     }
     for (const f of failures) f.scaler.failedToStart(f.reason);
-    // Standby runtimes may import this bundle ahead of time, unless a function's env must be in
-    // place before its module's top-level code runs.
-    const envFree = this.options.manifest.functions.every((f) => Object.keys(f.options.env).length === 0);
+    // Standby runtimes may import this bundle ahead of time, unless a function's env (or secrets,
+    // or .env) must be in place before its module's top-level code runs.
+    const envFree = this.options.manifest.functions.every((f) => (f.options.secrets ?? []).length === 0 && Object.keys(this.envOf(f)).length === 0);
     this.options.backend.prepare?.(envFree ? this.options.bundle : undefined);
     return failures.map((f) => ({ name: f.scaler.name, line: f.line }));
+  }
+
+  private envOf(fn: FunctionManifest): Record<string, string> {
+    return this.options.envOf === undefined ? fn.options.env : this.options.envOf(fn);
   }
 
   private scalerOf(name: string): Scaler {

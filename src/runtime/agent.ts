@@ -286,6 +286,9 @@ async function serveAgent(): Promise<void> {
   // empty tmpfs once this container's socket is bound: no container can reach another's.
   const hide = process.env["WHARF_HIDE_DIR"];
   if (hide !== undefined) execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k,mode=0700", "wharf-private", hide]);
+  // The platform's variables are for this agent only: user code sees its function's environment.
+  if (process.env["WHARF_UNSET_PWD"] === "1") delete process.env["PWD"];
+  for (const name of ["WHARF_SOCKET", "WHARF_NETNS", "WHARF_HIDE_DIR", "WHARF_UNSET_PWD"]) delete process.env[name];
   await warm().catch(() => {});
   process.on("message", (message: ToAgent, handle: unknown) => {
     if (message.type === "start") {

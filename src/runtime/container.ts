@@ -57,6 +57,9 @@ async function callMethod(instance: object | undefined, method: string): Promise
   if (typeof value === "function") await (value as Callable).call(instance);
 }
 
+/** Read once at load: the agent removes its WHARF_ variables before user code runs. */
+const OWN_NETWORK = process.env["WHARF_NETNS"] === "1";
+
 async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefined, closers: (() => void)[]): Promise<ServingEndpoint> {
   const { manifest, spec } = endpoint;
   const call: Callable = (...args) => endpoint.fn.apply(instance, args);
@@ -79,7 +82,7 @@ async function serveEndpoint(endpoint: LoadedEndpoint, instance: object | undefi
     }
     case "webServer": {
       const port = manifest.port ?? 0;
-      if (process.env["WHARF_NETNS"] !== "1" && (await canConnect(port))) {
+      if (!OWN_NETWORK && (await canConnect(port))) {
         // Sharing the host's network, the port is taken (often by the version being replaced):
         // waiting for it would mistake that server for ours.
         throw new WharfError(

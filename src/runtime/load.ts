@@ -4,7 +4,7 @@
  * factory rules, and returns the manifest plus the live objects the runtime serves.
  */
 import { WharfError } from "../sdk/errors.ts";
-import { APPS_KEY, FUNCTION_TAG, HTTP_METHODS, LIFECYCLE_TAG, WEB_TAG, type FunctionRegistration, type Lifecycle, type WebSpec } from "../sdk/spec.ts";
+import { APPS_KEY, FUNCTION_TAG, HTTP_METHODS, LIFECYCLE_TAG, SECRET_NAME, WEB_TAG, type FunctionRegistration, type Lifecycle, type WebSpec } from "../sdk/spec.ts";
 import { factoryProblem } from "./factory-check.ts";
 import type { EndpointManifest, FunctionManifest, Manifest, ResolvedOptions } from "./manifest.ts";
 
@@ -155,6 +155,7 @@ function resolveOptions(name: string, raw: Readonly<Record<string, unknown>>): R
   for (const [key, value] of Object.entries(env)) {
     if (typeof value !== "string") throw new WharfError("OPTION_INVALID", `Function ${name}: env.${key} must be a string.`);
   }
+  const secrets = secretNames(name, raw["secrets"]);
   const options: ResolvedOptions = {
     minContainers: int("minContainers", 0, 0, 1000),
     maxContainers: int("maxContainers", 10, 1, 1000),
@@ -164,12 +165,28 @@ function resolveOptions(name: string, raw: Readonly<Record<string, unknown>>): R
     maxInputs,
     targetInputs: int("concurrency.targetInputs", maxInputs, 1, maxInputs, concurrency["targetInputs"]),
     env: env as Record<string, string>,
+    secrets,
     memory: raw["memory"] === undefined ? null : int("memory", 0, 16, 1_048_576),
   };
   if (options.minContainers > options.maxContainers) {
     throw new WharfError("OPTION_INVALID", `Function ${name}: minContainers (${options.minContainers}) exceeds maxContainers (${options.maxContainers}).`);
   }
   return options;
+}
+
+/** `secrets`: a list of distinct secret names. */
+function secretNames(fn: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new WharfError("OPTION_INVALID", `Function ${fn}: option secrets must be a list of secret names, like secrets: ["stripe"].`);
+  const names: string[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== "string" || !SECRET_NAME.test(item)) {
+      throw new WharfError("OPTION_INVALID", `Function ${fn}: secret name ${JSON.stringify(item)} is invalid: use 1..64 of letters, digits, '.', '_' and '-', starting with a letter or digit.`);
+    }
+    if (names.includes(item)) throw new WharfError("OPTION_INVALID", `Function ${fn}: secret ${item} is listed twice in secrets.`);
+    names.push(item);
+  }
+  return names;
 }
 
 function stringOption(options: Readonly<Record<string, unknown>>, key: string): string | undefined {

@@ -13,6 +13,8 @@ export interface ResolvedOptions {
   maxInputs: number;
   targetInputs: number;
   env: Record<string, string>;
+  /** Names of the server secrets the function's containers get (absent in manifests made before secrets). */
+  secrets?: string[];
   memory: number | null;
 }
 

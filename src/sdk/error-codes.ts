@@ -80,6 +80,15 @@ export const ERROR_CODES = {
   SECRET_KEY_INVALID: user("give a 32-byte key (raw, or base64)"),
   SECRET_KEY_UNSAFE: user("chmod 600 the key file"),
   SECRET_UNREADABLE: system("restore the key the values were sealed with"),
+  // Secrets and environment (wharf secret, secrets: [...], .env).
+  ENV_FILE_INVALID: user("write each line as NAME=value, or comment it out with #"),
+  ENV_FILE_UNREADABLE: user("check the path given to --env-file"),
+  SECRET_INVALID: user("use a secret name and KEY=VALUE pairs of the form the message gives"),
+  SECRET_EXISTS: user("pass --force to replace it, or delete it first", 409),
+  SECRET_NOT_FOUND: user("see wharf secret list", 404),
+  SECRET_IN_USE: user("deploy the apps that use it without it, or stop them first", 409),
+  SECRET_MISSING: user("create the secret with wharf secret create NAME KEY=VALUE…, then deploy again"),
+  SECRETS_UNSUPPORTED: user("use --backend local for functions with secrets, or set the keys in the function's env"),
   RUN_DIR_UNSAFE: system("remove the directory the message names and start again"),
   CONTAINER_FAILED: system("see the function's logs; the container is replaced"),
 } as const satisfies Record<string, ErrorEntry>;

@@ -45,3 +45,6 @@ export interface FunctionRegistration {
 }
 
 export type Lifecycle = "enter" | "exit";
+
+/** A secret's name (`wharf secret create NAME`, `secrets: [NAME]`): 1..64 of letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
+export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

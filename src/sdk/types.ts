@@ -6,7 +6,7 @@ import type { InferOutput, StandardSchemaV1 } from "./standard-schema.ts";
  * Options of `app.function()` and `app.cls()`. Every field is optional; defaults are on each field.
  *
  * @example
- * app.function({ minContainers: 1, maxContainers: 4, timeout: 30, concurrency: { maxInputs: 8 }, env: { MODE: "prod" }, memory: 512 })
+ * app.function({ minContainers: 1, maxContainers: 4, timeout: 30, concurrency: { maxInputs: 8 }, env: { MODE: "prod" }, secrets: ["stripe"], memory: 512 })
  */
 export interface FunctionOptions {
   /** The function's name; default: its exported binding's name, then its own `name`. */
@@ -23,8 +23,23 @@ export interface FunctionOptions {
   timeout?: number;
   /** Inputs per container: `maxInputs` (default 1) and `targetInputs` (default = maxInputs). */
   concurrency?: { maxInputs?: number; targetInputs?: number };
-  /** Extra environment variables of the container, on top of the CLI's. */
+  /**
+   * Environment variables of the function's containers. Under `wharf serve` they come on top of
+   * the CLI's environment and `.env`; under `wharf server`, on top of `PATH`, `HOME` and
+   * `NODE_ENV` only (and of the function's `secrets`). Default `{}`.
+   */
   env?: Record<string, string>;
+  /**
+   * Names of secrets (`wharf secret create NAME KEY=VALUE…` on the server) whose keys become
+   * environment variables of this function's containers, and of no other function's. In list
+   * order, a later secret's key wins; `env` wins over every secret. A deploy naming a secret the
+   * server does not have is refused. `wharf serve` reads no server secrets: put their keys in
+   * `.env`. Default `[]`.
+   *
+   * @example
+   * app.function({ secrets: ["stripe", "postgres"] })
+   */
+  secrets?: string[];
   /** Memory limit in MiB, enforced where the host can (cgroups). */
   memory?: number;
 }

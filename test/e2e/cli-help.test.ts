@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, runToEnd } from "../helpers/serve.ts";
 
-const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain", "k8s"];
-const WITH_JSON = ["deploy", "app", "token", "domain"];
+const COMMANDS = ["init", "serve", "server", "deploy", "app", "token", "domain", "secret", "k8s"];
+const WITH_JSON = ["deploy", "app", "token", "domain", "secret"];
 
 describe("wharf --version", () => {
   it("prints the package's version", async () => {
@@ -39,6 +39,11 @@ describe("help", () => {
       expect(text).toMatch(new RegExp(`\\nexamples?:\\n {2}wharf ${command}\\b`));
       if (WITH_JSON.includes(command)) expect(text).toMatch(/--json +print/);
       else expect(text).not.toContain("--json");
+      if (command === "serve") expect(text).toMatch(/--env-file FILE +also read KEY=VALUE pairs .*\(repeatable\)/);
+      if (command === "secret") {
+        expect(text).toContain("usage: wharf secret create NAME KEY=VALUE… [--env-file FILE] [--force]\n       wharf secret list\n       wharf secret delete NAME\n");
+        expect(text).toMatch(/--force +create: replace an existing secret's keys and values/);
+      }
       if (command === "serve" || command === "server") {
         expect(text).toMatch(/--port N +the gateway's .*\(default 8000\)/);
         expect(text).toMatch(/--max-body-mb MB .*\(default 100\)/);
@@ -80,6 +85,13 @@ describe("bad usage exits 2", () => {
     const { code, output } = await runToEnd(["app", "lst"]);
     expect(code).toBe(2);
     expect(output).toContain(`error: unknown app subcommand "lst": did you mean list?`);
+  });
+
+  it("an unknown secret subcommand, with the close one", async () => {
+    const { code, output } = await runToEnd(["secret", "delet", "x"]);
+    expect(code).toBe(2);
+    expect(output).toContain(`error: unknown secret subcommand "delet": did you mean delete? (create, list or delete)`);
+    expect(output).toContain("usage: wharf secret create NAME KEY=VALUE…");
   });
 
   it("wharf help of an unknown command", async () => {

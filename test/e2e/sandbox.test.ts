@@ -6,7 +6,7 @@
  * same app otherwise works (its project files, children, its webServer port). Under `wharf serve`
  * and `wharf server`, as root, and under `wharf serve` as an ordinary user.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,10 +100,16 @@ describe("the sandbox under wharf serve", () => {
 describe("the sandbox under wharf server", () => {
   let server: Server;
   const data = tempDataDir();
+  const source = tempDataDir("wharf-hostile-src-");
   beforeAll(async () => {
-    // The app's top-level code tries to read admin.json in the checker and in each container.
-    server = await startServer(data.dir, { env: { HOSTILE_TOP_LEVEL_READ: join(data.dir, "admin.json") } });
-    for (const file of ["test/fixtures/hostile.ts", "test/fixtures/isolation.ts"]) {
+    // The app's top-level code tries to read admin.json in the checker and in each container. A
+    // server passes none of its environment to either, so the path is written into a copy of the app.
+    const fixture = readFileSync(join(ROOT, "test/fixtures/hostile.ts"), "utf8");
+    const baked = fixture.replace(`process.env["HOSTILE_TOP_LEVEL_READ"]`, JSON.stringify(join(data.dir, "admin.json")));
+    expect(baked).not.toBe(fixture);
+    writeFileSync(join(source.dir, "hostile.ts"), baked);
+    server = await startServer(data.dir);
+    for (const file of [join(source.dir, "hostile.ts"), "test/fixtures/isolation.ts"]) {
       const deployed = await cli(data.dir, ["deploy", file]);
       expect(deployed.code, deployed.output).toBe(0);
     }
@@ -111,6 +117,7 @@ describe("the sandbox under wharf server", () => {
   afterAll(async () => {
     await server?.stop();
     data.remove();
+    source.remove();
   });
 
   it("keeps the data dir, the admin API and other apps' containers out of reach (and from the checker)", async () => {

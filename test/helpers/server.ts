@@ -1,7 +1,9 @@
 /**
  * Starts the real `wharf server --port 0 --admin-port 0` on a temp data dir and runs the CLI's
  * client commands against it. Every server carries a tag in its environment, inherited by every
- * process it starts, so a test can find what it left behind (`processesTagged`).
+ * process it starts, so a test can find what it left behind (`processesTagged`). The tag rides in
+ * PATH too (a directory that does not exist, last): a server's containers get PATH, HOME and
+ * NODE_ENV of its environment and nothing else of it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -50,7 +52,7 @@ export async function startServer(data: string, opts: { args?: string[]; tag?: s
   const tag = opts.tag ?? randomBytes(6).toString("hex");
   const proc = spawn(process.execPath, [CLI, "server", "--port", "0", "--admin-port", "0", "--data", data, ...(opts.args ?? [])], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", WHARF_TEST_TAG: tag, ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", WHARF_TEST_TAG: tag, PATH: `${process.env["PATH"] ?? ""}:${tagDir(tag)}`, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const { lines, waitFor, exited } = watchLines(proc, "server");
@@ -62,9 +64,11 @@ export async function startServer(data: string, opts: { args?: string[]; tag?: s
   return { proc, data, tag, port, adminPort, lines, waitFor, request, exited, stop };
 }
 
-/** Pids of live processes whose environment carries `WHARF_TEST_TAG=tag`. */
+const tagDir = (tag: string): string => `/nonexistent/wharf-test-tag-${tag}`;
+
+/** Pids of live processes whose environment carries the tag (`WHARF_TEST_TAG=tag`, or in PATH). */
 export function processesTagged(tag: string): number[] {
-  const needle = `WHARF_TEST_TAG=${tag}\0`;
+  const needle = `${tagDir(tag)}\0`;
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

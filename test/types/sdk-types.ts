@@ -74,3 +74,8 @@ export const nested = app.function()(
 
 // A Fastify instance is thenable, yet a synchronous factory returning one is correct.
 export const okFastify = app.function()(wharf.wsgiApp()(function create() { return Fastify(); }));
+
+// Secrets are named per function, as a list of names.
+export const okSecrets = app.function({ secrets: ["stripe", "postgres"], env: { MODE: "prod" } })(wharf.asgiApp()(() => (_req: Request) => new Response("hi")));
+// @ts-expect-error a single name is not a list
+export const badSecrets = app.function({ secrets: "stripe" })(wharf.asgiApp()(() => (_req: Request) => new Response("hi")));

@@ -31,6 +31,8 @@ export interface IdleAgent {
 }
 
 export interface AgentPlacement {
+  /** The environment the agent starts with (its WHARF_ variables added); the agent removes those before it runs user code. */
+  env: Readonly<Record<string, string | undefined>>;
   /** Own network namespace (`unshare --net`, or the sandbox's). */
   isolated: boolean;
   /** The Unix socket the agent listens on from the start. */
@@ -49,10 +51,12 @@ export function spawnAgent(agentPath: string, placement: AgentPlacement): IdleAg
   // No --enable-source-maps: it parses dist/agent.js.map in every container (~2 MiB resident)
   // for our own stack frames only; user bundles carry no source map.
   const node = [process.execPath, agentPath];
-  const env: NodeJS.ProcessEnv = { ...process.env, WHARF_SOCKET: placement.socket };
+  const env: NodeJS.ProcessEnv = { ...placement.env, WHARF_SOCKET: placement.socket };
   let child: ChildProcess;
   if (placement.sandbox !== undefined) {
     // bubblewrap brings the namespace's loopback up itself.
+    // bubblewrap sets PWD; the agent drops it again when the environment it was given had none.
+    if (placement.env["PWD"] === undefined) env["WHARF_UNSET_PWD"] = "1";
     const { file, args } = sandboxCommand({ ...placement.sandbox, infoFd: INFO_FD, argv: node });
     child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], detached: true });
   } else {

@@ -27,6 +27,8 @@ export interface LocalBackendOptions {
   hide?: string[];
   /** Directories containers read (the project): reached even under a directory closed to others, such as /root (visibility.ts). */
   reach?: string[];
+  /** The environment every container starts from, before its function's (default: this process's, as `wharf serve` wants). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A spawned agent and its directory (where its socket is, and bundles copied for it). */
@@ -54,6 +56,8 @@ function socketsParent(): string {
 
 export class LocalBackend implements Backend {
   readonly networkIsolation: boolean;
+  readonly deliversSpecEnv = true;
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
   private readonly memoryLimits: boolean;
   /** One directory per backend under a shared parent, which every container has hidden. */
   private readonly runDir = mkdtempSync(join(socketsParent(), "b-"));
@@ -76,6 +80,7 @@ export class LocalBackend implements Backend {
 
   constructor(private readonly options: LocalBackendOptions) {
     chmodSync(this.runDir, 0o711);
+    this.baseEnv = options.env ?? process.env;
     this.sandboxed = sandboxAvailable();
     // Run by root, a container's uid must still reach the agent and the project under /root.
     this.reach = process.getuid?.() === 0 ? bindsToReach([dirname(options.agentPath), ...(options.reach ?? [])]) : { cover: [], bind: [] };
@@ -152,6 +157,7 @@ export class LocalBackend implements Backend {
   private spawn(): Spawned {
     const { dir, uid, hide, reach } = this.place("a");
     const agent = spawnAgent(this.options.agentPath, {
+      env: this.baseEnv,
       isolated: this.networkIsolation,
       socket: join(dir, "agent.sock"),
       hideDir: this.socketsHidden && !this.sandboxed ? socketsParent() : undefined,
