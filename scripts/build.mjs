@@ -7,17 +7,14 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
 
-await build({
-  entryPoints: { cli: "src/cli/main.ts", agent: "src/runtime/agent.ts", sdk: "src/sdk/index.ts" },
-  outdir: "dist",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "linked",
-  logLevel: "warning",
-});
+const common = { outdir: "dist", bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", sourcemap: "linked", logLevel: "warning" };
+rmSync("dist", { recursive: true, force: true });
+await build({ ...common, entryPoints: { agent: "src/runtime/agent.ts", sdk: "src/sdk/index.ts" } });
+// The CLI is split at its dynamic imports: what only `--backend kubernetes`, `wharf k8s` and
+// `deploy --dry-run` use (the Kubernetes client, the schemas) loads in chunks of its own, so
+// every other command starts without them. Chunks sit beside cli.js: code that finds files
+// relative to its own module (paths.ts, the dashboard's assets) works from any of them.
+await build({ ...common, entryPoints: { cli: "src/cli/main.ts" }, splitting: true, chunkNames: "cli-[name]-[hash]" });
 
 // The dashboard's page, script and styles, served by the CLI from beside it (src/dashboard/assets.ts).
 rmSync("dist/dashboard", { recursive: true, force: true });

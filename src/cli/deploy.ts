@@ -9,7 +9,6 @@
 import { readFileSync } from "node:fs";
 import { BUNDLE_PORT } from "../backends/kubernetes/install.ts";
 import { renderVersion } from "../backends/kubernetes/render.ts";
-import { renderedProblems } from "../backends/kubernetes/validate.ts";
 import { renderedYaml } from "../backends/kubernetes/yaml.ts";
 import { bundleApp } from "../build/bundle.ts";
 import { checkBundle } from "../build/check.ts";
@@ -75,6 +74,8 @@ async function dryRun(file: string, values: { name?: string | undefined; output:
     bundleBase: `http://wharf-control.${values.namespace}.svc:${BUNDLE_PORT}/bundles`,
     bundleTokenSecret: "wharf-bundle-token",
   });
+  // Loaded here: the schemas cost every other command's start (a chunk of its own, build.mjs).
+  const { renderedProblems } = await import("../backends/kubernetes/validate.ts");
   const problems = renderedProblems(objects);
   if (problems.length > 0) throw new UsageError(`the Kubernetes objects of ${file} are not valid:\n  ${problems.join("\n  ")}`, "deploy");
   if (values.output === "json") out.info(JSON.stringify({ apiVersion: "v1", kind: "List", items: objects.flatMap((o) => [o.deployment, o.service]) }, null, 2));

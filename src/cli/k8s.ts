@@ -4,8 +4,7 @@
  * Role that grants only what the platform uses in its namespace. `--dry-run -o yaml|json` prints
  * the objects instead; without it they are created, or patched where they exist.
  */
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
-import { apiStatus } from "../backends/kubernetes/apply.ts";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { renderInstall } from "../backends/kubernetes/install.ts";
 import { toYaml } from "../backends/kubernetes/yaml.ts";
 import { countFlag, unknownSub, UsageError } from "./command-kit.ts";
@@ -40,6 +39,9 @@ export async function k8s(args: string[], out: Output): Promise<void> {
     out.info(values.output === "json" ? JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2) : toYaml(objects).trimEnd());
     return;
   }
+  // The client loads in half a second: only the commands that talk to a cluster pay for it.
+  const { KubeConfig, KubernetesObjectApi, PatchStrategy } = await import("@kubernetes/client-node");
+  const { apiStatus } = await import("../backends/kubernetes/apply.ts");
   const kc = new KubeConfig();
   if (values.kubeconfig === undefined) kc.loadFromDefault();
   else kc.loadFromFile(values.kubeconfig);

@@ -3,7 +3,7 @@
  * errors to exit codes. Exit 0 on success, 1 with a one-line reason on a user error, 2 on bad
  * usage. Each command parses its own flags from the spec it declares (help.ts).
  */
-import { WharfError } from "../sdk/errors.ts";
+import { isWharfError } from "../sdk/errors.ts";
 import { app, APP } from "./app.ts";
 import { UsageError } from "./command-kit.ts";
 import { deploy, DEPLOY } from "./deploy.ts";
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       out.info(spec === undefined ? "run wharf help for the commands" : `${spec.usage.map((u, i) => `${i === 0 ? "usage: " : "       "}wharf ${u}`).join("\n")}\n(wharf ${spec.name} --help shows every flag)`);
       return 2;
     }
-    if (err instanceof WharfError && err.kind === "user") {
+    if (isWharfError(err) && err.kind === "user") {
       out.error(err.message);
       return 1;
     }

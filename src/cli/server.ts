@@ -11,7 +11,6 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import type { Backend } from "../backends/backend.ts";
-import { KubernetesBackend } from "../backends/kubernetes/backend.ts";
 import { LocalBackend } from "../backends/local/local-backend.ts";
 import { AcmeIssuer } from "../control/acme.ts";
 import { createAdminApi } from "../control/admin-api.ts";
@@ -70,8 +69,10 @@ export const SERVER = {
   examples: ["wharf server", "wharf server --host 0.0.0.0 --port 80 --https-port 443 --domain example.com --data /srv/wharf"],
 } as const satisfies CommandSpec;
 
-function chooseBackend(values: { backend: string; kubeconfig?: string | undefined; namespace: string; image: string; "bundle-host": string; "bundle-port": string; "bundle-url"?: string | undefined }, dir: string, out: Output): Backend {
+async function chooseBackend(values: { backend: string; kubeconfig?: string | undefined; namespace: string; image: string; "bundle-host": string; "bundle-port": string; "bundle-url"?: string | undefined }, dir: string, out: Output): Promise<Backend> {
   if (values.backend === "kubernetes") {
+    // Loaded only here: the Kubernetes client costs every other command half a second to load.
+    const { KubernetesBackend } = await import("../backends/kubernetes/backend.ts");
     return new KubernetesBackend({
       kubeconfig: values.kubeconfig,
       namespace: values.namespace,
@@ -108,7 +109,7 @@ export async function server(args: string[], out: Output): Promise<void> {
   const adminToken = existingAdminToken(dir) ?? `wa-${randomBytes(32).toString("base64url")}`;
 
   // The data dir (admin token, database, bundles) is absent from every container.
-  const backend = chooseBackend(values, dir, out);
+  const backend = await chooseBackend(values, dir, out);
   const tokens = new TokenVerifier(() => store, Infinity);
   let platform: Platform | undefined;
   const acme = new AcmeIssuer({ store, ...(extraCa === undefined ? {} : { extraCa }) });

@@ -15,7 +15,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { ERROR_CODES, isErrorCode } from "../sdk/error-codes.ts";
-import { WharfError } from "../sdk/errors.ts";
+import { isWharfError, WharfError } from "../sdk/errors.ts";
 import { deployBody, domainAddBody, emptyBody, rollbackBody, secretCreateBody, tokenCreateBody } from "./admin-schemas.ts";
 import { formatLogLine, matches, type AppLogs, type LogFilter } from "./app-logs.ts";
 import type { DomainInfo } from "./domains.ts";
@@ -150,8 +150,8 @@ function json(value: unknown, status = 200): Response {
 }
 
 function errorResponse(err: unknown): Response {
-  const user = err instanceof WharfError && err.kind === "user";
-  const code = err instanceof WharfError ? err.code : "INTERNAL";
+  const user = isWharfError(err) && err.kind === "user";
+  const code = isWharfError(err) ? err.code : "INTERNAL";
   const message = err instanceof Error ? err.message : String(err);
   const status = user ? (isErrorCode(code) ? ERROR_CODES[code].status : 400) : 500;
   return json({ error: { code, message: user ? message : `the server failed: ${message}` } }, status);
