@@ -1,7 +1,8 @@
 /**
  * Every `WharfError` code in one table (issue 7.4; fastify's `lib/errors.js` is the model): its
  * HTTP status where the admin API answers with it, whose mistake it usually is (a throw may say
- * otherwise), and what to do. docs/errors.md lists the same codes; src/sdk/error-codes.test.ts
+ * otherwise: `system` here only where every throw of it is the platform's own failure, which the
+ * CLI prints with its stack and the admin API answers 500), and what to do. docs/errors.md lists the same codes; src/sdk/error-codes.test.ts
  * keeps the table, the code that throws them and the doc in sync.
  */
 export interface ErrorEntry {
@@ -51,8 +52,8 @@ export const ERROR_CODES = {
   // Talking to a server (wharf deploy, app, token, domain).
   NO_SERVER: user("start wharf server with that --data DIR, or pass the data dir of a running one"),
   SERVER_DOWN: user("start the server whose data dir this is"),
-  SERVER_GONE: system("run the command again; the server's log says why it closed the stream"),
-  ADMIN_PROTOCOL: system("use the CLI of the same Wharf version as the server"),
+  SERVER_GONE: user("run the command again; the server's log says why it closed the stream"),
+  ADMIN_PROTOCOL: user("use the CLI of the same Wharf version as the server"),
   UNAUTHORIZED: user("use the admin token from the server's data dir (the CLI reads admin.json)", 401),
   NOT_FOUND: user("use an admin route the CLI knows (update the CLI)", 404),
   BAD_REQUEST: user("fix the request parameter the message names"),
@@ -72,11 +73,11 @@ export const ERROR_CODES = {
   ACME_BUSY: user("wait for the running order (wharf domain list)", 409),
   ACME_FAILED: user("make the name resolve to this server on port 80, then add it again", 502),
   // The server's own state.
-  STORE_TOO_NEW: system("run the Wharf version that wrote the data dir, or a newer one"),
+  STORE_TOO_NEW: user("run the Wharf version that wrote the data dir, or a newer one"),
   BUNDLE_INVALID: system("deploy the app again"),
-  BUNDLE_MISSING: system("deploy the app again (its bundle is gone from the data dir)"),
-  BUNDLE_CORRUPT: system("deploy the app again (its bundle does not match its hash)"),
-  SECRET_KEY_MISSING: system("restore the data dir's secret.key, or start the server once to create it"),
+  BUNDLE_MISSING: user("deploy the app again (its bundle is gone from the data dir)"),
+  BUNDLE_CORRUPT: user("deploy the app again (its bundle does not match its hash)"),
+  SECRET_KEY_MISSING: user("restore the data dir's secret.key, or start the server once to create it"),
   SECRET_KEY_INVALID: user("give a 32-byte key (raw, or base64)"),
   SECRET_KEY_UNSAFE: user("chmod 600 the key file"),
   SECRET_UNREADABLE: system("restore the key the values were sealed with"),

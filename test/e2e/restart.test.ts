@@ -78,7 +78,7 @@ describe("wharf server after kill -9", () => {
     await load.stop();
 
     expect(await deploying.exited).toBe(1);
-    expect(deploying.lines).toHaveLength(1);
+    expect(deploying.lines, deploying.lines.join("\n")).toHaveLength(1);
     expect(deploying.lines[0]).toMatch(/^error: the Wharf server at http:\/\/127\.0\.0\.1:\d+ did not answer .*see wharf app history$/);
     expect(readdirSync(join(data, "bundles")).filter((n) => !/^[0-9a-f]{64}\.mjs$/.test(n))).toEqual([]);
     // What a crash in the middle of writing a bundle would leave: never used, swept at start.

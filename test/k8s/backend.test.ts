@@ -10,8 +10,8 @@
 import { AppsV1Api, AutoscalingV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
-import { adminConfig, NODE_ADDRESS, platformNamespace, type PlatformNamespace } from "./helpers/platform-account.ts";
+import { cli, type Server } from "../helpers/server.ts";
+import { adminConfig, clusterServer, until, type ClusterServer } from "./helpers/platform-account.ts";
 
 const NAMESPACE = `backend-test-${process.pid}`;
 const HOST = "kube-hello.localhost";
@@ -22,16 +22,6 @@ const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const autoscaling = kc.makeApiClient(AutoscalingV1Api);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 const deploymentOf = async (fn: string) => {
   const list = await apps.listNamespacedDeployment({ namespace: NAMESPACE, labelSelector: `wharf.dev/app=kube,wharf.dev/function=${fn}` });
   return list.items[0];
@@ -40,17 +30,16 @@ const replicas = async (): Promise<number | undefined> => (await deploymentOf("h
 const podsOf = async (fn: string) => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `wharf.dev/app=kube,wharf.dev/function=${fn}` })).items;
 
 describe("wharf server --backend kubernetes, with the installed Role", () => {
-  const data = tempDataDir();
-  let account: PlatformNamespace;
+  let cluster: ClusterServer;
   let server: Server;
+  const data = { dir: "" };
   beforeAll(async () => {
-    account = await platformNamespace(NAMESPACE);
-    server = await startServer(data.dir, { args: ["--backend", "kubernetes", "--kubeconfig", account.kubeconfig, "--namespace", NAMESPACE, "--bundle-host", NODE_ADDRESS] });
+    cluster = await clusterServer(NAMESPACE);
+    server = cluster.server;
+    data.dir = cluster.data;
   });
   afterAll(async () => {
-    await server?.stop();
-    data.remove();
-    await account?.remove();
+    await cluster?.stop();
   });
 
   it("deploys an app as a Deployment and serves it from a pod", async () => {

@@ -9,6 +9,7 @@ import { request } from "node:http";
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 import { setReplicas } from "../../src/backends/kubernetes/scale.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "./helpers/platform-account.ts";
 
 const KUBECONFIG = process.env["WHARF_KUBECONFIG"] ?? `${process.env["WHARF_K8S_STATE"] ?? "/tmp/wharf-k8s"}/admin.kubeconfig`;
 const NAMESPACE = `cluster-test-${process.pid}`;
@@ -42,16 +43,6 @@ const deployment: V1Deployment = {
     },
   },
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function readyAddresses(): Promise<string[]> {
   const endpoints = await core.readNamespacedEndpoints({ name: "echo", namespace: NAMESPACE });

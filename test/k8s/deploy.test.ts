@@ -6,8 +6,8 @@
 import { AppsV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLoad } from "../helpers/load.ts";
-import { cli, startServer, tempDataDir, type Server } from "../helpers/server.ts";
-import { adminConfig, NODE_ADDRESS, platformNamespace, type PlatformNamespace } from "./helpers/platform-account.ts";
+import { cli, type Server } from "../helpers/server.ts";
+import { adminConfig, clusterServer, until as untilValue, type ClusterServer } from "./helpers/platform-account.ts";
 
 const NAMESPACE = `deploy-test-${process.pid}`;
 const HOST = "roll-hello.localhost";
@@ -18,26 +18,20 @@ async function deploymentNames(): Promise<string[]> {
   return list.items.map((d) => d.metadata?.name ?? "").sort();
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Waits until `test` holds. */
+const until = (what: string, test: () => Promise<boolean>, timeoutMs = 60_000): Promise<true> => untilValue(what, async () => ((await test()) ? true : undefined), timeoutMs);
 
 describe("deploys on the cluster", () => {
-  const data = tempDataDir();
-  let account: PlatformNamespace;
+  let cluster: ClusterServer;
   let server: Server;
+  const data = { dir: "" };
   beforeAll(async () => {
-    account = await platformNamespace(NAMESPACE);
-    server = await startServer(data.dir, { args: ["--backend", "kubernetes", "--kubeconfig", account.kubeconfig, "--namespace", NAMESPACE, "--bundle-host", NODE_ADDRESS] });
+    cluster = await clusterServer(NAMESPACE);
+    server = cluster.server;
+    data.dir = cluster.data;
   });
   afterAll(async () => {
-    await server?.stop();
-    data.remove();
-    await account?.remove();
+    await cluster?.stop();
   });
 
   it("deploy and rollback under load fail no request, and the old Deployment goes", async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { CLI } from "../../helpers/serve.ts";
+import { startServer, tempDataDir, type Server } from "../../helpers/server.ts";
 
 export const STATE = process.env["WHARF_K8S_STATE"] ?? "/tmp/wharf-k8s";
 export const ADMIN_KUBECONFIG = process.env["WHARF_KUBECONFIG"] ?? `${STATE}/admin.kubeconfig`;
@@ -73,6 +74,39 @@ export async function platformNamespace(namespace: string): Promise<PlatformName
     async remove() {
       rmSync(dir, { recursive: true, force: true });
       await core.deleteNamespace({ name: namespace }).catch(() => {});
+    },
+  };
+}
+
+/** Waits until `probe` gives a value other than undefined (false counts as a value: use undefined). */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export interface ClusterServer {
+  server: Server;
+  data: string;
+  stop(): Promise<void>;
+}
+
+/** `wharf server --backend kubernetes` on a fresh namespace with Wharf installed, signed in as its ServiceAccount. */
+export async function clusterServer(namespace: string): Promise<ClusterServer> {
+  const data = tempDataDir();
+  const account = await platformNamespace(namespace);
+  const server = await startServer(data.dir, { args: ["--backend", "kubernetes", "--kubeconfig", account.kubeconfig, "--namespace", namespace, "--bundle-host", NODE_ADDRESS] });
+  return {
+    server,
+    data: data.dir,
+    async stop() {
+      await server.stop();
+      data.remove();
+      await account.remove();
     },
   };
 }
