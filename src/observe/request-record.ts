@@ -1,20 +1,16 @@
-/** One request the gateway answered, as observers (request log, dashboard, metrics) see it. */
-export interface RequestRecord {
-  /** When the request arrived (ms since epoch). */
-  time: number;
-  method: string;
-  host: string;
-  path: string;
-  /** The status sent, or 0 when the client went away before any answer. */
-  status: number;
-  durationMs: number;
+import type { ServedRecord } from "../runtime/protocol.ts";
+
+/**
+ * One request the gateway answered, as observers (request log, dashboard, metrics) see it: what a
+ * container reports for a handed-over connection (`ServedRecord`: time, method, host, path,
+ * status — 0 when the client went away before any answer —, duration, ids), plus where it went.
+ */
+export interface RequestRecord extends ServedRecord {
   /** The app and function it was routed to, when it was. */
   app: string | null;
   function: string | null;
   /** The container that served it, when one did. */
   container: string | null;
-  requestId: string;
-  traceparent: string;
 }
 
 export type RequestObserver = (record: RequestRecord) => void;
