@@ -9,9 +9,9 @@
  */
 import { AppsV1Api, AutoscalingV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type Server } from "../helpers/server.ts";
-import { adminConfig, clusterServer, until, type ClusterServer } from "./helpers/platform-account.ts";
+import { describe, expect, it } from "vitest";
+import { cli } from "../helpers/server.ts";
+import { adminConfig, useClusterServer, until } from "./helpers/platform-account.ts";
 
 const NAMESPACE = `backend-test-${process.pid}`;
 const HOST = "kube-hello.localhost";
@@ -30,22 +30,12 @@ const replicas = async (): Promise<number | undefined> => (await deploymentOf("h
 const podsOf = async (fn: string) => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `wharf.dev/app=kube,wharf.dev/function=${fn}` })).items;
 
 describe("wharf server --backend kubernetes, with the installed Role", () => {
-  let cluster: ClusterServer;
-  let server: Server;
-  const data = { dir: "" };
-  beforeAll(async () => {
-    cluster = await clusterServer(NAMESPACE);
-    server = cluster.server;
-    data.dir = cluster.data;
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const live = useClusterServer(NAMESPACE);
 
   it("deploys an app as a Deployment and serves it from a pod", async () => {
-    const deployed = await cli(data.dir, ["deploy", "test/k8s/fixtures/hello.ts"], { timeoutMs: 120_000 });
+    const deployed = await cli(live.data, ["deploy", "test/k8s/fixtures/hello.ts"], { timeoutMs: 120_000 });
     expect(deployed.code, deployed.output).toBe(0);
-    const answer = await server.request(HOST);
+    const answer = await live.server.request(HOST);
     expect(answer.status, answer.text).toBe(200);
     const body = answer.json<{ message: string; pod: string }>();
     expect(body.message).toBe("hello from a pod");
@@ -68,35 +58,35 @@ describe("wharf server --backend kubernetes, with the installed Role", () => {
   it("scales an idle function to zero, and the next request back up", async () => {
     await until("replicas 0", async () => ((await replicas()) === 0 ? true : undefined), 60_000);
     await until("no pods", async () => ((await podsOf("hello")).length === 0 ? true : undefined));
-    const answer = await server.request(HOST);
+    const answer = await live.server.request(HOST);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json<{ message: string }>().message).toBe("hello from a pod");
     expect(await replicas()).toBeGreaterThanOrEqual(1);
   });
 
   it("serves a request that arrives while the function's last pod retires", async () => {
-    const warm = await server.request(HOST);
+    const warm = await live.server.request(HOST);
     expect(warm.status, warm.text).toBe(200);
-    const from = server.lines.length;
+    const from = live.server.lines.length;
     // The idle pod is retiring (its readiness fails, then the count drops): a request now must
     // raise the count past it, not wait for a pod the ReplicaSet will never start.
-    await until("the idle stop", async () => (server.lines.slice(from).some((l) => /of hello stopping \(idle\)/.test(l)) ? true : undefined), 30_000);
-    const answer = await server.request(HOST);
+    await until("the idle stop", async () => (live.server.lines.slice(from).some((l) => /of hello stopping \(idle\)/.test(l)) ? true : undefined), 30_000);
+    const answer = await live.server.request(HOST);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json<{ message: string }>().message).toBe("hello from a pod");
   }, 90_000);
 
   it("lets a deleted pod finish the request it holds, and sends new requests to its replacement", async () => {
-    const first = await server.request(SLOW, "/?ms=0");
+    const first = await live.server.request(SLOW, "/?ms=0");
     expect(first.status, first.text).toBe(200);
     const victim = first.json<{ pod: string }>().pod;
-    const held = server.request(SLOW, "/?ms=4000");
+    const held = live.server.request(SLOW, "/?ms=4000");
     await new Promise((resolve) => setTimeout(resolve, 500));
     await core.deleteNamespacedPod({ name: victim, namespace: NAMESPACE });
     const answer = await held;
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json<{ pod: string }>().pod).toBe(victim);
-    const next = await server.request(SLOW, "/?ms=0");
+    const next = await live.server.request(SLOW, "/?ms=0");
     expect(next.status, next.text).toBe(200);
     expect(next.json<{ pod: string }>().pod).not.toBe(victim);
   });
@@ -109,11 +99,11 @@ describe("wharf server --backend kubernetes, with the installed Role", () => {
     });
     // Once its pods are gone (idle), the next start is refused with the HPA's name and the fix.
     const answer = await until("the refusal", async () => {
-      const a = await server.request(HOST);
+      const a = await live.server.request(HOST);
       return a.status === 503 ? a : undefined;
     }, 60_000);
     expect(answer.text).toContain("HorizontalPodAutoscaler users-hpa");
     expect(answer.text).toContain("kubectl delete hpa users-hpa");
-    expect(server.lines.join("\n")).toContain("HorizontalPodAutoscaler users-hpa scales Wharf's Deployment");
+    expect(live.server.lines.join("\n")).toContain("HorizontalPodAutoscaler users-hpa scales Wharf's Deployment");
   });
 });

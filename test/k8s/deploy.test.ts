@@ -4,10 +4,10 @@
  * scaled to 0 and removed) and `wharf app rollback` fail no request. Run as the installed Role.
  */
 import { AppsV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startLoad } from "../helpers/load.ts";
-import { cli, type Server } from "../helpers/server.ts";
-import { adminConfig, clusterServer, until as untilValue, type ClusterServer } from "./helpers/platform-account.ts";
+import { cli } from "../helpers/server.ts";
+import { adminConfig, useClusterServer, until as untilValue } from "./helpers/platform-account.ts";
 
 const NAMESPACE = `deploy-test-${process.pid}`;
 const HOST = "roll-hello.localhost";
@@ -22,29 +22,19 @@ async function deploymentNames(): Promise<string[]> {
 const until = (what: string, test: () => Promise<boolean>, timeoutMs = 60_000): Promise<true> => untilValue(what, async () => ((await test()) ? true : undefined), timeoutMs);
 
 describe("deploys on the cluster", () => {
-  let cluster: ClusterServer;
-  let server: Server;
-  const data = { dir: "" };
-  beforeAll(async () => {
-    cluster = await clusterServer(NAMESPACE);
-    server = cluster.server;
-    data.dir = cluster.data;
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const live = useClusterServer(NAMESPACE);
 
   it("deploy and rollback under load fail no request, and the old Deployment goes", async () => {
-    const first = await cli(data.dir, ["deploy", "test/k8s/fixtures/roll-v1.ts"], { timeoutMs: 120_000 });
+    const first = await cli(live.data, ["deploy", "test/k8s/fixtures/roll-v1.ts"], { timeoutMs: 120_000 });
     expect(first.code, first.output).toBe(0);
     expect(await deploymentNames()).toEqual(["wharf-roll-hello-v1"]);
 
-    const load = startLoad(server.port, HOST, { connections: 4, maxMs: 120_000 });
+    const load = startLoad(live.server.port, HOST, { connections: 4, maxMs: 120_000 });
     await until("load answered by v1", async () => load.result.ok > 20);
-    const second = await cli(data.dir, ["deploy", "test/k8s/fixtures/roll-v2.ts"], { timeoutMs: 120_000 });
+    const second = await cli(live.data, ["deploy", "test/k8s/fixtures/roll-v2.ts"], { timeoutMs: 120_000 });
     expect(second.code, second.output).toBe(0);
     await until("v1's Deployment removed", async () => (await deploymentNames()).join() === "wharf-roll-hello-v2");
-    const rolled = await cli(data.dir, ["app", "rollback", "roll"], { timeoutMs: 120_000 });
+    const rolled = await cli(live.data, ["app", "rollback", "roll"], { timeoutMs: 120_000 });
     expect(rolled.code, rolled.output).toBe(0);
     await until("v2's Deployment removed", async () => (await deploymentNames()).join() === "wharf-roll-hello-v3");
     const okBefore = load.result.ok;

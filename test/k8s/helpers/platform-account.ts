@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { CLI } from "../../helpers/serve.ts";
+import { afterAll, beforeAll } from "vitest";
 import { startServer, tempDataDir, type Server } from "../../helpers/server.ts";
 
 export const STATE = process.env["WHARF_K8S_STATE"] ?? "/tmp/wharf-k8s";
@@ -109,4 +110,21 @@ export async function clusterServer(namespace: string): Promise<ClusterServer> {
       await account.remove();
     },
   };
+}
+
+/**
+ * For a describe block: a cluster server started before its tests and stopped after them. Read
+ * `.server` and `.data` inside the tests (they are set once `beforeAll` has run).
+ */
+export function useClusterServer(namespace: string): { server: Server; data: string } {
+  const ref = {} as { server: Server; data: string; cluster?: ClusterServer };
+  beforeAll(async () => {
+    ref.cluster = await clusterServer(namespace);
+    ref.server = ref.cluster.server;
+    ref.data = ref.cluster.data;
+  });
+  afterAll(async () => {
+    await ref.cluster?.stop();
+  });
+  return ref;
 }
