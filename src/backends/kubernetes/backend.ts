@@ -45,6 +45,8 @@ const TOKEN_SECRET = "wharf-bundle-token";
 const STARTUP_DEADLINE_MS = 300_000;
 /** How long a claimed pod may fail its readiness probe before it counts as crashed. */
 const UNREADY_GRACE_MS = 10_000;
+/** How long after a lost pod the count is written again (see `lost`). */
+const LOST_RESCALE_MS = 1000;
 /** How often the gateway probes a starting pod's readiness itself. */
 const PROBE_EVERY_MS = 10;
 
@@ -296,7 +298,12 @@ class FunctionGroup {
     }
     if (handle.gone || handle.retiring || !this.claimed.has(handle.pod.name)) return;
     this.release(handle, { code: null, signal: handle.terminating ? "pod deleted" : "pod not ready" });
-    this.scale();
+    // Not at once: the autoscaler's replacement start comes right after the exit, and a count
+    // written between the two would drop to zero and make the ReplicaSet delete the fresh pod
+    // that start is about to claim. A second later the count includes the replacement.
+    setTimeout(() => {
+      if (!this.closed) this.scale();
+    }, LOST_RESCALE_MS).unref();
   }
 
   private release(handle: PodHandle, exit: Exit): void {
